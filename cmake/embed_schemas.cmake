@@ -1,0 +1,20 @@
+# Writes OUT, a C file holding every .avsc of FILES verbatim, as
+#   const cf_embedded_schema_t cf_embedded_schemas[]; size_t cf_embedded_schemas_n;
+# Run with: cmake -DOUT=... -DFILES="a;b" -P embed_schemas.cmake
+set(body "/* Generated from schemas/avro by cmake/embed_schemas.cmake. */\n")
+string(APPEND body "#include \"schemas/embedded.h\"\n\n")
+set(table "")
+set(i 0)
+foreach(f IN LISTS FILES)
+  get_filename_component(name ${f} NAME_WE)
+  file(READ ${f} hex HEX)
+  string(LENGTH "${hex}" hexlen)
+  math(EXPR len "${hexlen} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(APPEND body "static const char s${i}[] = {${bytes}0x00};\n")
+  string(APPEND table "    {\"${name}\", s${i}, ${len}},\n")
+  math(EXPR i "${i} + 1")
+endforeach()
+string(APPEND body "\nconst cf_embedded_schema_t cf_embedded_schemas[] = {\n${table}    {0, 0, 0}};\n")
+string(APPEND body "const size_t cf_embedded_schemas_n = ${i};\n")
+file(WRITE ${OUT} "${body}")

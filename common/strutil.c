@@ -1,0 +1,63 @@
+#include "strutil.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool cf_strlcpy(char *dst, const char *src, size_t dst_size) {
+        size_t n;
+        if (dst_size == 0)
+                return false;
+        n = cf_strnlen(src, dst_size);
+        if (n >= dst_size) {
+                memcpy(dst, src, dst_size - 1);
+                dst[dst_size - 1] = '\0';
+                return false;
+        }
+        memcpy(dst, src, n + 1);
+        return true;
+}
+
+bool cf_str_ieq(const char *a, const char *b) {
+        for (; *a && *b; a++, b++) {
+                if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+                        return false;
+        }
+        return *a == *b;
+}
+
+size_t cf_strnlen(const char *s, size_t max) {
+        const char *end = memchr(s, '\0', max);
+        return end ? (size_t)(end - s) : max;
+}
+
+char *cf_strdup(const char *s) {
+        size_t n = strlen(s);
+        char *p = malloc(n + 1);
+        if (p)
+                memcpy(p, s, n + 1);
+        return p;
+}
+
+bool cf_str_replace(char **dst, const char *src) {
+        char *p = cf_strdup(src ? src : "");
+        if (!p)
+                return false;
+        free(*dst);
+        *dst = p;
+        return true;
+}
+
+bool cf_parse_long(const char *s, long min, long max, long *out) {
+        char *end = NULL;
+        long v;
+        if (!s || !*s || isspace((unsigned char)*s))
+                return false;
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno != 0 || *end != '\0' || v < min || v > max)
+                return false;
+        *out = v;
+        return true;
+}
