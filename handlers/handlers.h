@@ -18,6 +18,14 @@
 #include "../common/reject.h"
 #include "migration.h"
 
+/** Most offer-discontinued events one migration remembers (rule 3); one
+ *  more distinct offer is rejected CF_REJ_OVER_LIMIT. */
+#define CF_DISCONTINUED_MAX 64
+/** Provisioning attempts per source before migration-blocked (rule 5). */
+#define CF_PROVISION_ATTEMPTS_MAX 3
+/** Days a retired source's data stays readable (rule 9). */
+#define CF_GRACE_DAYS 30
+
 /** A growable list of output events, reused from one input to the next. */
 typedef struct cf_outbox_s {
         cf_event_t *v;
