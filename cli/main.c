@@ -1,2 +1,52 @@
+/* cspflow: entry point; dispatches to the subcommands of commands.h. */
 #include <stdio.h>
-int main(void) { puts("cspflow"); return 0; }
+#include <string.h>
+
+#include "commands.h"
+
+#ifndef CSPFLOW_VERSION
+#define CSPFLOW_VERSION "0.1.0"
+#endif
+
+typedef struct command_s {
+        const char *name;
+        int (*fn)(int argc, char **argv);
+        const char *summary;
+} command_t;
+
+static const command_t commands[] = {
+    {"simulate", cf_cmd_simulate,
+     "run the migration rules on JSON lines, without Kafka"},
+};
+
+static void usage(FILE *fp) {
+        fprintf(fp, "usage: cspflow <command> [options]\n\ncommands:\n");
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                fprintf(fp, "  %-10s %s\n", commands[i].name,
+                        commands[i].summary);
+        fprintf(fp, "  %-10s %s\n  %-10s %s\n\n", "version",
+                "print the version", "help", "print this help");
+        fprintf(fp, "'cspflow <command> --help' describes a command.\n");
+}
+
+int main(int argc, char **argv) {
+        if (argc < 2) {
+                usage(stderr);
+                return CF_EXIT_USAGE;
+        }
+        if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
+            !strcmp(argv[1], "-h")) {
+                usage(stdout);
+                return CF_EXIT_OK;
+        }
+        if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+                printf("cspflow %s\n", CSPFLOW_VERSION);
+                return CF_EXIT_OK;
+        }
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (!strcmp(argv[1], commands[i].name))
+                        return commands[i].fn(argc - 1, argv + 1);
+        fprintf(stderr, "cspflow: unknown command '%s'\n\n", argv[1]);
+        usage(stderr);
+        return CF_EXIT_USAGE;
+}

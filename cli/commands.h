@@ -1,0 +1,14 @@
+/* cspflow: the subcommands of the `cspflow` binary. Each takes the
+ * arguments after its name (argv[0] is the subcommand) and returns the
+ * process exit status; only main() calls exit. */
+#ifndef CF_COMMANDS_H
+#define CF_COMMANDS_H
+
+/** Exit statuses shared by the subcommands. */
+#define CF_EXIT_OK 0
+#define CF_EXIT_FAILURE 1 /**< runtime failure (fatal error) */
+#define CF_EXIT_USAGE 2   /**< usage or file error */
+
+int cf_cmd_simulate(int argc, char **argv);
+
+#endif
