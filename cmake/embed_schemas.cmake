@@ -1,6 +1,7 @@
 # Writes OUT, a C file holding every .avsc of FILES verbatim, as
 #   const cf_embedded_schema_t cf_embedded_schemas[]; size_t cf_embedded_schemas_n;
-# Run with: cmake -DOUT=... -DFILES="a;b" -P embed_schemas.cmake
+# Run with: cmake -DOUT=... -DFILES=a,b -P embed_schemas.cmake
+string(REPLACE "," ";" FILES "${FILES}")
 set(body "/* Generated from schemas/avro by cmake/embed_schemas.cmake. */\n")
 string(APPEND body "#include \"schemas/embedded.h\"\n\n")
 set(table "")
