@@ -1,0 +1,132 @@
+/* cspflow: internals of the Avro codec, shared by schemas/avro_*.c only.
+ *
+ * A cf_avro_t holds, per embedded schema, the avro-c schema, one reusable
+ * generic value, the fingerprint and a "bounds tree": a compact copy of the
+ * schema's shape with a cap on every string, bytes and array, that
+ * cf_avro_bounds_check() walks over a body before avro-c is allowed to read
+ * it (avro-c allocates whatever length a varint claims).
+ *
+ * Ownership: everything here is owned by the cf_avro_t and freed by
+ * cf_avro_destroy(). */
+#ifndef CF_AVRO_INT_H
+#define CF_AVRO_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <avro.h>
+
+#include "avro_codec.h"
+#include "common/event.h"
+#include "common/reject.h"
+
+/* Deepest schema nesting the bounds tree is built for. */
+#define CF_AVRO_DEPTH_MAX 16
+
+typedef enum cf_avro_kind_e {
+        CF_AV_NULL,
+        CF_AV_BOOLEAN,
+        CF_AV_INT,
+        CF_AV_LONG,
+        CF_AV_FLOAT,
+        CF_AV_DOUBLE,
+        CF_AV_STRING,
+        CF_AV_BYTES,
+        CF_AV_FIXED,
+        CF_AV_ENUM,
+        CF_AV_ARRAY,
+        CF_AV_RECORD,
+        CF_AV_UNION,
+} cf_avro_kind_t;
+
+typedef struct cf_avro_node_s {
+        cf_avro_kind_t kind;
+        const char *name; /**< field name (children of records), else NULL;
+                               points into the avro-c schema */
+        size_t cap;       /**< STRING/BYTES: most bytes; ARRAY: most items;
+                               ENUM: number of symbols; FIXED: its size */
+        size_t n;         /**< children: RECORD fields, UNION branches,
+                               ARRAY 1 (its items) */
+        struct cf_avro_node_s *kids; /**< owned, n of them */
+} cf_avro_node_t;
+
+/** Default caps of a freshly built tree: callers tighten them. */
+#define CF_AVRO_DEFAULT_STRING_CAP CF_ID_MAX
+#define CF_AVRO_DEFAULT_ARRAY_CAP CF_SUBS_MAX
+
+/** Builds the bounds tree of schema into *out (caller's node). Links,
+ *  maps and nesting deeper than CF_AVRO_DEPTH_MAX are refused. On failure
+ *  *out holds nothing to free. */
+cf_err_t cf_avro_node_build(avro_schema_t schema, cf_avro_node_t *out,
+                            char *errstr, size_t errstr_size);
+/** Frees what a node owns (not the node itself). */
+void cf_avro_node_free(cf_avro_node_t *n);
+
+/** Walks len bytes of body against the tree: every varint at most 10 bytes
+ *  (5 for int) and in range, every string/bytes length within the bytes
+ *  left and its cap, array block counts within the cap, union branches and
+ *  enum indexes in range, booleans 0 or 1, nothing left over. Allocates
+ *  nothing. CF_REJ_MALFORMED or CF_REJ_OVER_LIMIT with a detail naming the
+ *  field. */
+cf_reject_t cf_avro_bounds_check(const cf_avro_node_t *root,
+                                 const uint8_t *body, size_t len,
+                                 char *detail, size_t detail_size);
+
+/** One embedded schema, loaded. */
+typedef struct cf_avro_type_s {
+        const char *file;     /**< embedded name, e.g. "migration-requested" */
+        const char *text;     /**< embedded .avsc text (static) */
+        size_t text_len;
+        avro_schema_t schema; /**< owned reference */
+        avro_value_t value;   /**< reusable generic value, owned */
+        bool has_value;
+        uint64_t fingerprint;
+        cf_avro_node_t bounds;
+} cf_avro_type_t;
+
+struct cf_avro_s {
+        cf_avro_type_t ev[CF_EV__COUNT]; /**< [CF_EV_NONE] unused */
+        cf_avro_type_t state;
+        avro_reader_t reader; /**< memory reader, source set per decode */
+        avro_writer_t writer; /**< memory writer, dest set per encode */
+};
+
+/** Writes t->value's binary encoding to out (appended). */
+cf_err_t cf_avro_write_value(cf_avro_t *av, cf_avro_type_t *t, cf_buf_t *out,
+                             char *errstr, size_t errstr_size);
+/** Bounds-checks body, then reads it into t->value (reset first). */
+cf_reject_t cf_avro_read_value(cf_avro_t *av, cf_avro_type_t *t,
+                               const void *body, size_t len, char *detail,
+                               size_t detail_size);
+
+/* ---- the MigrationState record's layout (avro_state.c) ---- */
+
+typedef struct cf_avro_layout_s {
+        const char *name;
+        cf_avro_kind_t kind;
+} cf_avro_layout_t;
+
+enum { CF_AVS_PARTNER, CF_AVS_TENANT, CF_AVS_STATUS, CF_AVS_OPENED_BY, CF_AVS_OPENED_AT,
+       CF_AVS_UPDATED_AT, CF_AVS_MULTI, CF_AVS_DELEGATED, CF_AVS_SUBS, CF_AVS_DISC, CF_AVS_HANDLED,
+       CF_AVS_APPLIED, CF_AVS_OFFSET, CF_AVS__N };
+enum { CF_AVU_SOURCE_ID, CF_AVU_OFFER, CF_AVU_QUANTITY, CF_AVU_CHANNEL, CF_AVU_EXPIRES, CF_AVU_SOURCE,
+       CF_AVU_TARGET, CF_AVU_TARGET_OFFER, CF_AVU_REQUEST, CF_AVU_REQUESTS, CF_AVU_FAILURES,
+       CF_AVU_SUB_ID, CF_AVU_PROV_OFFER, CF_AVU_PROV_QUANTITY, CF_AVU_REASSIGNED, CF_AVU__N };
+enum { CF_AVD_OFFER, CF_AVD_SUCCESSOR, CF_AVD__N };
+extern const cf_avro_layout_t cf_avro_state_fields[CF_AVS__N];
+extern const cf_avro_layout_t cf_avro_sub_fields[CF_AVU__N];
+extern const cf_avro_layout_t cf_avro_disc_fields[CF_AVD__N];
+/** Bytes of one handled event id hash: hi then lo, big-endian. */
+#define CF_AVRO_HASH_SIZE 16
+
+/** Checks the state schema's layout against what avro_state.c writes and
+ *  tightens its bounds tree's caps. */
+cf_err_t cf_avro_state_check(cf_avro_type_t *t, char *errstr,
+                             size_t errstr_size);
+
+/** Checks an event schema against its field table (names, order, Avro type
+ *  per kind, enum symbols, record names) and tightens its caps. */
+cf_err_t cf_avro_event_check(const cf_event_desc_t *d, cf_avro_type_t *t,
+                             char *errstr, size_t errstr_size);
+
+#endif
