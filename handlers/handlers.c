@@ -14,8 +14,8 @@
 
 _Static_assert(CF_UUID_SIZE <= sizeof(cf_id_t), "a UUID fits an id field");
 
-#define ROW(ev, from, to, rule) \
-        {CF_EV_##ev, CF_MIG_##from, CF_MIG_##to, rule}
+#define ROW(ev, from, to, rule)                                                \
+        { CF_EV_##ev, CF_MIG_##from, CF_MIG_##to, rule }
 
 /* Every status move cf_handle() can make, and the only ones: a rule that
  * ends in a move not listed here is a bug, refused by set_state. */
@@ -210,8 +210,7 @@ cf_err_t cf_handle(const cf_catalog_t *catalog, cf_migration_t *m,
                 out->n = c.out_base; /* rules reject before emitting */
                 return CF_OK;
         }
-        if ((err = cf_handlers_set_state(m, in->type, to, &v->rule)) !=
-            CF_OK)
+        if ((err = cf_handlers_set_state(m, in->type, to, &v->rule)) != CF_OK)
                 return err; /* a rule asked for a move the table lacks */
         if (!handled_reserve(m))
                 return CF_ERR_NOMEM;
@@ -364,8 +363,7 @@ cf_err_t cf_rule_try_complete(cf_rule_ctx_t *c, cf_mig_status_t *to) {
                 const cf_sub_state_t *s = &m->subs[i];
                 cf_event_sub_t *d = &ev->subs[i];
                 memset(d, 0, sizeof(*d));
-                cf_strlcpy(d->source_subscription_id,
-                           s->source_subscription_id,
+                cf_strlcpy(d->source_subscription_id, s->source_subscription_id,
                            sizeof(d->source_subscription_id));
                 cf_strlcpy(d->subscription_id, s->subscription_id,
                            sizeof(d->subscription_id));

@@ -51,8 +51,8 @@ typedef enum cf_verdict_kind_e {
 
 typedef struct cf_verdict_s {
         cf_verdict_kind_t kind;
-        cf_reject_t reason;           /**< CF_REJECTED only */
-        char detail[CF_DETAIL_SIZE];  /**< CF_REJECTED only */
+        cf_reject_t reason;          /**< CF_REJECTED only */
+        char detail[CF_DETAIL_SIZE]; /**< CF_REJECTED only */
         cf_mig_status_t status_before;
         cf_mig_status_t status_after;
         int rule; /**< the spec rule number that decided, 0 when none */

@@ -45,8 +45,8 @@ cf_err_t cf_handlers_set_state(cf_migration_t *m, cf_event_type_t event,
 /* ---- helpers the rules share (handlers.c) ---- */
 
 /** Marks the verdict REJECTED with reason and a printf-style detail. */
-void cf_rule_reject(cf_rule_ctx_t *c, cf_reject_t reason, const char *fmt,
-                    ...) __attribute__((format(printf, 3, 4)));
+void cf_rule_reject(cf_rule_ctx_t *c, cf_reject_t reason, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /** True once cf_rule_reject() was called for this input. */
 static inline bool cf_rule_rejected(const cf_rule_ctx_t *c) {
         return c->v->kind == CF_VERDICT_REJECTED;
@@ -81,16 +81,14 @@ cf_err_t cf_rule_request_provision(cf_rule_ctx_t *c, cf_sub_state_t *sub,
 /** Sets the sub's target to `target` and emits migration-blocked with
  *  `reason` for it. */
 cf_err_t cf_rule_block_sub(cf_rule_ctx_t *c, cf_sub_state_t *sub,
-                           cf_target_status_t target,
-                           cf_block_reason_t reason);
+                           cf_target_status_t target, cf_block_reason_t reason);
 
 /** Replacement provisioned with the source's quantity and, where the offer
  *  changed, licenses reassigned. */
 bool cf_rule_sub_ready(const cf_sub_state_t *sub);
 
 static inline bool cf_rule_sub_retired(const cf_sub_state_t *sub) {
-        return sub->source == CF_SRC_CANCELLED ||
-               sub->source == CF_SRC_EXPIRED;
+        return sub->source == CF_SRC_CANCELLED || sub->source == CF_SRC_EXPIRED;
 }
 
 /** Rule 10: while provisioning, when every source is retired and ready,
@@ -111,10 +109,8 @@ cf_err_t cf_rule_provision_failed(cf_rule_ctx_t *c, cf_mig_status_t *to);
 cf_err_t cf_rule_licenses_reassigned(cf_rule_ctx_t *c, cf_mig_status_t *to);
 /* rules_lifecycle.c */
 cf_err_t cf_rule_near_expiry(cf_rule_ctx_t *c, cf_mig_status_t *to);
-cf_err_t cf_rule_cancellation_requested(cf_rule_ctx_t *c,
-                                        cf_mig_status_t *to);
+cf_err_t cf_rule_cancellation_requested(cf_rule_ctx_t *c, cf_mig_status_t *to);
 cf_err_t cf_rule_source_ended(cf_rule_ctx_t *c, cf_mig_status_t *to);
-cf_err_t cf_rule_relationship_terminated(cf_rule_ctx_t *c,
-                                         cf_mig_status_t *to);
+cf_err_t cf_rule_relationship_terminated(cf_rule_ctx_t *c, cf_mig_status_t *to);
 
 #endif

@@ -41,9 +41,8 @@ cf_err_t cf_rule_near_expiry(cf_rule_ctx_t *c, cf_mig_status_t *to) {
         sub->source = CF_SRC_NEAR_EXPIRY;
         sub->expires_at = c->in->expires_at;
         if (!(ev = emit_for(c,
-                            cf_rule_sub_ready(sub)
-                                ? CF_EV_RETIRE_SOURCE_ADVISED
-                                : CF_EV_PROVISIONING_OVERDUE,
+                            cf_rule_sub_ready(sub) ? CF_EV_RETIRE_SOURCE_ADVISED
+                                                   : CF_EV_PROVISIONING_OVERDUE,
                             sub)))
                 return CF_ERR_NOMEM;
         ev->expires_at = sub->expires_at;
@@ -52,8 +51,7 @@ cf_err_t cf_rule_near_expiry(cf_rule_ctx_t *c, cf_mig_status_t *to) {
 }
 
 /* Rule 8. */
-cf_err_t cf_rule_cancellation_requested(cf_rule_ctx_t *c,
-                                        cf_mig_status_t *to) {
+cf_err_t cf_rule_cancellation_requested(cf_rule_ctx_t *c, cf_mig_status_t *to) {
         cf_sub_state_t *sub = running_source(c);
         cf_event_t *ev;
 

@@ -11,7 +11,8 @@
 cf_err_t cf_rule_subscription_provisioned(cf_rule_ctx_t *c,
                                           cf_mig_status_t *to) {
         const cf_event_t *in = c->in;
-        cf_sub_state_t *sub = cf_rule_find_source(c, in->source_subscription_id);
+        cf_sub_state_t *sub =
+            cf_rule_find_source(c, in->source_subscription_id);
         bool already_reassigned;
         cf_event_t *ev;
 

@@ -13,8 +13,8 @@ static const char *const permitted_roles[] = {"account-admin", "sales-agent",
 
 static bool role_permitted(const cf_event_t *in) {
         for (size_t i = 0; i < in->n_roles && i < CF_ROLES_MAX; i++)
-                for (size_t j = 0; j < sizeof(permitted_roles) /
-                                           sizeof(permitted_roles[0]);
+                for (size_t j = 0;
+                     j < sizeof(permitted_roles) / sizeof(permitted_roles[0]);
                      j++)
                         if (strcmp(in->roles[i], permitted_roles[j]) == 0)
                                 return true;

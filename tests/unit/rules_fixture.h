@@ -23,8 +23,8 @@
 #include "handlers/handlers.h"
 
 #define T_PARTNER "P-1"
-#define T_TENANT "T-1"
-#define T_HOUR INT64_C(3600000)
+#define T_TENANT  "T-1"
+#define T_HOUR    INT64_C(3600000)
 /** 2026-03-01T09:00:00Z */
 #define T0 INT64_C(1772355600000)
 /** Expiry of the standard sources: 2026-06-01T00:00:00Z */
@@ -194,20 +194,19 @@ static inline cf_event_t *t_terminated(t_world_t *w) {
 static inline void t_expected_event_id(const cf_event_t *in, size_t index,
                                        char out[CF_UUID_SIZE]) {
         char idx[24];
-        const char *parts[5] = {"event", in->partner_id,
-                                in->customer_tenant_id, in->event_id, idx};
+        const char *parts[5] = {"event", in->partner_id, in->customer_tenant_id,
+                                in->event_id, idx};
         snprintf(idx, sizeof(idx), "%zu", index);
         cf_ids_uuid(parts, 5, out);
 }
 
 /** The request id of the n-th provision request (1-based) for `source`
  *  in the migration opened by w->m->opened_by. */
-static inline void t_expected_request_id(const t_world_t *w,
-                                         const char *source, unsigned n,
-                                         char out[CF_UUID_SIZE]) {
+static inline void t_expected_request_id(const t_world_t *w, const char *source,
+                                         unsigned n, char out[CF_UUID_SIZE]) {
         char num[24];
         const char *parts[6] = {"provision-request", T_PARTNER, T_TENANT,
-                                w->m->opened_by, source, num};
+                                w->m->opened_by,     source,    num};
         snprintf(num, sizeof(num), "%u", n);
         cf_ids_uuid(parts, 6, out);
 }
@@ -217,8 +216,7 @@ static inline void t_expected_request_id(const t_world_t *w,
 static inline size_t t_handle(t_world_t *w, cf_verdict_kind_t kind) {
         char id[CF_UUID_SIZE];
         cf_outbox_reset(&w->ob);
-        assert_int_equal(cf_handle(w->cat, w->m, &w->ev, &w->ob, &w->v),
-                         CF_OK);
+        assert_int_equal(cf_handle(w->cat, w->m, &w->ev, &w->ob, &w->v), CF_OK);
         assert_int_equal(w->v.kind, kind);
         assert_int_equal(w->v.status_after, w->m->status);
         for (size_t i = 0; i < w->ob.n; i++) {
@@ -264,8 +262,7 @@ static inline const char *t_rejected(t_world_t *w, cf_reject_t reason) {
         cf_event_type_t first = n ? w->ob.v[0].type : CF_EV_NONE;
 
         assert_non_null(before);
-        assert_int_equal(cf_handle(w->cat, w->m, &w->ev, &w->ob, &w->v),
-                         CF_OK);
+        assert_int_equal(cf_handle(w->cat, w->m, &w->ev, &w->ob, &w->v), CF_OK);
         assert_int_equal(w->v.kind, CF_VERDICT_REJECTED);
         if (w->v.reason != reason)
                 fail_msg("rejected %s (%s), expected %s",

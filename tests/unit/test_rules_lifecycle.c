@@ -158,8 +158,7 @@ static void test_rule09_expired_unreplaced_risks_data(void **state) {
         t_apply(w, 1, CF_EV_DATA_LOSS_RISK);
         assert_int_equal(w->v.rule, 9);
         assert_string_equal(t_out(w, 0)->subscription_id, "S-1");
-        assert_true(t_out(w, 0)->grace_ends_at ==
-                    w->ev.occurred_at + T_GRACE);
+        assert_true(t_out(w, 0)->grace_ends_at == w->ev.occurred_at + T_GRACE);
         assert_int_equal(t_sub(w, "S-1")->source, CF_SRC_EXPIRED);
         assert_int_equal(w->m->status, CF_MIG_PROVISIONING);
 }

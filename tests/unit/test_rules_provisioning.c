@@ -119,8 +119,7 @@ static void test_rule04_repeat_after_reassignment_is_quiet(void **state) {
         assert_string_equal(t_sub(w, "S-1")->subscription_id, "N-1B");
 }
 
-static void test_rule04_back_to_same_offer_needs_no_reassignment(
-    void **state) {
+static void test_rule04_back_to_same_offer_needs_no_reassignment(void **state) {
         t_world_t *w = *state;
         open_with_equivalent(w);
         t_provisioned(w, "S-1", "N-1", "O-A2", 10);
@@ -221,8 +220,7 @@ static void test_rule05_third_failure_blocks(void **state) {
         }
         t_failed(w, "S-1");
         t_apply(w, 1, CF_EV_MIGRATION_BLOCKED);
-        assert_int_equal(t_out(w, 0)->reason_code,
-                         CF_BLK_PROVISIONING_FAILED);
+        assert_int_equal(t_out(w, 0)->reason_code, CF_BLK_PROVISIONING_FAILED);
         assert_string_equal(t_out(w, 0)->subscription_id, "S-1");
         assert_int_equal(t_sub(w, "S-1")->target, CF_TGT_FAILED);
         assert_int_equal(t_sub(w, "S-1")->failures, 3);

@@ -317,8 +317,7 @@ static void test_rule02_no_equivalent_blocks_that_source(void **state) {
         t_open(w);
         t_accept(w);
         t_apply(w, 2, CF_EV_MIGRATION_BLOCKED, CF_EV_PROVISION_REQUESTED);
-        assert_int_equal(t_out(w, 0)->reason_code,
-                         CF_BLK_NO_EQUIVALENT_OFFER);
+        assert_int_equal(t_out(w, 0)->reason_code, CF_BLK_NO_EQUIVALENT_OFFER);
         assert_string_equal(t_out(w, 0)->subscription_id, "S-1");
         assert_string_equal(t_out(w, 1)->source_subscription_id, "S-2");
         assert_int_equal(t_sub(w, "S-1")->target, CF_TGT_NO_EQUIVALENT);
@@ -441,8 +440,7 @@ static void test_rule03_retargets_requested_source(void **state) {
         assert_int_equal(w->m->status, CF_MIG_PROVISIONING);
 }
 
-static void test_rule03_retarget_follows_successor_of_successor(
-    void **state) {
+static void test_rule03_retarget_follows_successor_of_successor(void **state) {
         t_world_t *w = *state;
         t_catalog(w, "O-A", "O-A2");
         t_open_accepted(w);
@@ -457,8 +455,7 @@ static void test_rule03_no_successor_blocks(void **state) {
         t_open_accepted(w);
         t_discontinued(w, "O-B", NULL);
         t_apply(w, 1, CF_EV_MIGRATION_BLOCKED);
-        assert_int_equal(t_out(w, 0)->reason_code,
-                         CF_BLK_NO_EQUIVALENT_OFFER);
+        assert_int_equal(t_out(w, 0)->reason_code, CF_BLK_NO_EQUIVALENT_OFFER);
         assert_string_equal(t_out(w, 0)->subscription_id, "S-2");
         assert_int_equal(t_sub(w, "S-2")->target, CF_TGT_NO_EQUIVALENT);
 }
@@ -622,8 +619,8 @@ static void test_rule13_key_event_cap(void **state) {
         t_world_t *w = *state;
         t_open(w);
         /* pretend this key already handled the most ids it may */
-        w->m->handled = realloc(w->m->handled, CF_EVENTS_PER_KEY_MAX *
-                                                   sizeof(*w->m->handled));
+        w->m->handled = realloc(w->m->handled,
+                                CF_EVENTS_PER_KEY_MAX * sizeof(*w->m->handled));
         assert_non_null(w->m->handled);
         for (size_t i = w->m->n_handled; i < CF_EVENTS_PER_KEY_MAX; i++) {
                 char id[16];

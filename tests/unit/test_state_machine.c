@@ -12,7 +12,8 @@
 #include "handlers/handlers_int.h"
 #include "rules_fixture.h"
 
-#define R(ev, from, to, rule) {CF_EV_##ev, CF_MIG_##from, CF_MIG_##to, rule}
+#define R(ev, from, to, rule)                                                  \
+        { CF_EV_##ev, CF_MIG_##from, CF_MIG_##to, rule }
 /* The table as docs/rules.md states it, written out independently. */
 static const cf_transition_t expected_table[] = {
     R(MIGRATION_REQUESTED, NONE, INVITED, 1),
@@ -90,8 +91,8 @@ static void test_set_state_refuses_moves_outside_table(void **state) {
                                 cf_err_t rc;
                                 m->status = (cf_mig_status_t)from;
                                 rc = cf_handlers_set_state(
-                                    m, (cf_event_type_t)ev,
-                                    (cf_mig_status_t)to, &rule);
+                                    m, (cf_event_type_t)ev, (cf_mig_status_t)to,
+                                    &rule);
                                 if (r) {
                                         allowed++;
                                         assert_int_equal(rc, CF_OK);
@@ -185,13 +186,11 @@ static cf_reject_t status_code(cf_event_type_t type, cf_mig_status_t st) {
 
 /* A pair the table has: the input is applied along one of its rows, or
  * refused for something other than the migration's status. */
-static void check_inside(t_world_t *w, cf_event_type_t ev,
-                         cf_mig_status_t st) {
+static void check_inside(t_world_t *w, cf_event_type_t ev, cf_mig_status_t st) {
         const cf_transition_t *r;
 
         cf_outbox_reset(&w->ob);
-        assert_int_equal(cf_handle(w->cat, w->m, &w->ev, &w->ob, &w->v),
-                         CF_OK);
+        assert_int_equal(cf_handle(w->cat, w->m, &w->ev, &w->ob, &w->v), CF_OK);
         assert_int_not_equal(w->v.kind, CF_VERDICT_DUPLICATE);
         if (w->v.kind == CF_VERDICT_REJECTED) {
                 assert_int_not_equal(w->v.reason, CF_REJ_NO_MIGRATION);
@@ -217,8 +216,8 @@ static void test_rule13_every_pair_outside_table_rejected(void **state) {
                                 check_inside(w, ev, (cf_mig_status_t)st);
                         } else {
                                 outside++;
-                                t_rejected(w, status_code(
-                                                  ev, (cf_mig_status_t)st));
+                                t_rejected(
+                                    w, status_code(ev, (cf_mig_status_t)st));
                         }
                         t_world_free(w);
                 }
@@ -252,11 +251,11 @@ static cf_migration_t *busy_run(run_log_t *log) {
         t_world_t *w = t_world_new();
         cf_migration_t *m;
         cf_event_t *ev;
-#define STEP(build)                                                           \
-        do {                                                                  \
-                build;                                                        \
-                t_handle(w, CF_VERDICT_APPLIED);                              \
-                log_outputs(w, log);                                          \
+#define STEP(build)                                                            \
+        do {                                                                   \
+                build;                                                         \
+                t_handle(w, CF_VERDICT_APPLIED);                               \
+                log_outputs(w, log);                                           \
         } while (0)
 
         t_catalog(w, "O-A", "O-A2");
