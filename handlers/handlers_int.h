@@ -1,5 +1,5 @@
 /* cspflow: what the rule files of handlers/ share. Not a public API: only
- * the sources of handlers/ and the state-machine unit test include it.
+ * the sources of handlers/ and their unit tests include it.
  *
  * A rule is a function that first validates everything it needs (and on a
  * failed check calls cf_rule_reject() and returns CF_OK without touching the
