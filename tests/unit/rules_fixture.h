@@ -59,6 +59,17 @@ static inline void t_world_free(t_world_t *w) {
         free(w);
 }
 
+/** cmocka setup and teardown: a fresh world per test in *state. */
+static inline int t_setup(void **state) {
+        *state = t_world_new();
+        return 0;
+}
+
+static inline int t_teardown(void **state) {
+        t_world_free(*state);
+        return 0;
+}
+
 /** Adds (or replaces) a catalog entry; equivalent NULL means none. */
 static inline void t_catalog(t_world_t *w, const char *offer,
                              const char *equivalent) {

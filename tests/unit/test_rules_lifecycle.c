@@ -12,16 +12,6 @@
 
 #define T_GRACE (INT64_C(30) * CF_MS_PER_DAY)
 
-static int setup(void **state) {
-        *state = t_world_new();
-        return 0;
-}
-
-static int teardown(void **state) {
-        t_world_free(*state);
-        return 0;
-}
-
 /* ---- rule 7 ---- */
 
 static void test_rule07_ready_advises_retirement(void **state) {
@@ -288,7 +278,7 @@ static void test_rule11_needs_open_migration(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, t_setup, t_teardown)
             T(test_rule07_ready_advises_retirement),
             T(test_rule07_not_provisioned_is_overdue),
             T(test_rule07_while_invited_is_overdue),

@@ -11,16 +11,6 @@
 #include "handlers/handlers_int.h"
 #include "rules_fixture.h"
 
-static int setup(void **state) {
-        *state = t_world_new();
-        return 0;
-}
-
-static int teardown(void **state) {
-        t_world_free(*state);
-        return 0;
-}
-
 /* The standard migration with O-A replaced by O-A2 (catalog). */
 static void open_with_equivalent(t_world_t *w) {
         t_catalog(w, "O-A", "O-A2");
@@ -392,7 +382,7 @@ static void test_rule10_nothing_after_completion(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, t_setup, t_teardown)
             T(test_rule04_same_offer_recorded),
             T(test_rule04_other_offer_asks_reassignment),
             T(test_rule04_quantity_mismatch),

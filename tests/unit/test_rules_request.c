@@ -10,16 +10,6 @@
 
 #include "rules_fixture.h"
 
-static int setup(void **state) {
-        *state = t_world_new();
-        return 0;
-}
-
-static int teardown(void **state) {
-        t_world_free(*state);
-        return 0;
-}
-
 /* ---- rule 1 ---- */
 
 static void test_rule01_opens_migration(void **state) {
@@ -638,7 +628,7 @@ static void test_rule13_key_event_cap(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, t_setup, t_teardown)
             T(test_rule01_opens_migration),
             T(test_rule01_each_permitted_role),
             T(test_rule01_role_not_permitted),

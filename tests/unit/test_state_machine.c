@@ -421,16 +421,6 @@ static void test_outbox_reuses_events(void **state) {
         assert_int_equal(ob.n, 0);
 }
 
-static int setup(void **state) {
-        *state = t_world_new();
-        return 0;
-}
-
-static int teardown(void **state) {
-        t_world_free(*state);
-        return 0;
-}
-
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_table_is_the_documented_one),
@@ -438,10 +428,10 @@ int main(void) {
             cmocka_unit_test(test_rule13_every_pair_outside_table_rejected),
             cmocka_unit_test(test_determinism_same_inputs_same_bytes),
             cmocka_unit_test_setup_teardown(
-                test_request_ids_differ_per_retry_and_migration, setup,
-                teardown),
+                test_request_ids_differ_per_retry_and_migration, t_setup,
+                t_teardown),
             cmocka_unit_test_setup_teardown(test_handle_refuses_caller_bugs,
-                                            setup, teardown),
+                                            t_setup, t_teardown),
             cmocka_unit_test(test_outbox_reuses_events),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
