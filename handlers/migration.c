@@ -62,12 +62,16 @@ static void sub_free(cf_sub_state_t *s) {
         free(s->provisioned_offer_id);
 }
 
+void cf_migration_subs_free(cf_sub_state_t *subs, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                sub_free(&subs[i]);
+        free(subs);
+}
+
 void cf_migration_destroy(cf_migration_t *m) {
         if (!m)
                 return;
-        for (size_t i = 0; i < m->n_subs; i++)
-                sub_free(&m->subs[i]);
-        free(m->subs);
+        cf_migration_subs_free(m->subs, m->n_subs);
         for (size_t i = 0; i < m->n_discontinued; i++) {
                 free(m->discontinued[i].offer_id);
                 free(m->discontinued[i].successor_offer_id);

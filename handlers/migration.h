@@ -101,6 +101,10 @@ cf_migration_t *cf_migration_clone(const cf_migration_t *m);
 /** Deep equality of two migrations (tests, replay). */
 bool cf_migration_equal(const cf_migration_t *a, const cf_migration_t *b);
 
+/** Frees an array of n subscription states and what they own (a state
+ *  array from calloc may hold NULL strings). */
+void cf_migration_subs_free(cf_sub_state_t *subs, size_t n);
+
 /** The source with that id, or NULL. */
 cf_sub_state_t *cf_migration_find_sub(const cf_migration_t *m,
                                       const char *source_subscription_id);

@@ -13,7 +13,7 @@ cf_err_t cf_rule_subscription_provisioned(cf_rule_ctx_t *c,
         const cf_event_t *in = c->in;
         cf_sub_state_t *sub =
             cf_rule_find_source(c, in->source_subscription_id);
-        bool already_reassigned;
+        bool same_replacement;
         cf_event_t *ev;
 
         if (!sub)
@@ -33,9 +33,11 @@ cf_err_t cf_rule_subscription_provisioned(cf_rule_ctx_t *c,
                 return CF_OK;
         }
 
-        /* the same replacement on the same offer, licenses already moved */
-        already_reassigned =
-            sub->target == CF_TGT_PROVISIONED && sub->licenses_reassigned &&
+        /* The same replacement on the same offer again (e.g. its quantity
+         * corrected): its reassign-licenses was already emitted, and
+         * licenses_reassigned stays as it is. */
+        same_replacement =
+            sub->target == CF_TGT_PROVISIONED &&
             strcmp(sub->subscription_id, in->subscription_id) == 0 &&
             strcmp(sub->provisioned_offer_id, in->offer_id) == 0;
         if (!cf_str_replace(&sub->subscription_id, in->subscription_id) ||
@@ -46,7 +48,7 @@ cf_err_t cf_rule_subscription_provisioned(cf_rule_ctx_t *c,
 
         if (strcmp(in->offer_id, sub->offer_id) == 0) {
                 sub->licenses_reassigned = false; /* nothing to move */
-        } else if (!already_reassigned) {
+        } else if (!same_replacement) {
                 sub->licenses_reassigned = false;
                 if (!(ev = cf_rule_emit(c, CF_EV_REASSIGN_LICENSES)))
                         return CF_ERR_NOMEM;

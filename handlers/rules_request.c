@@ -69,18 +69,6 @@ static bool request_refused(const cf_event_t *in, cf_reject_reason_t *reason,
         return false;
 }
 
-static void subs_free(cf_sub_state_t *subs, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                free(subs[i].source_subscription_id);
-                free(subs[i].offer_id);
-                free(subs[i].target_offer_id);
-                free(subs[i].request_id);
-                free(subs[i].subscription_id);
-                free(subs[i].provisioned_offer_id);
-        }
-        free(subs);
-}
-
 /* The request's sources as fresh state (target pending, source active);
  * NULL on allocation failure. */
 static cf_sub_state_t *subs_from_request(const cf_event_t *in) {
@@ -102,7 +90,7 @@ static cf_sub_state_t *subs_from_request(const cf_event_t *in) {
                     !(s->request_id = cf_strdup("")) ||
                     !(s->subscription_id = cf_strdup("")) ||
                     !(s->provisioned_offer_id = cf_strdup(""))) {
-                        subs_free(subs, i + 1); /* calloc'd: NULLs free */
+                        cf_migration_subs_free(subs, i + 1); /* calloc'd: NULLs free */
                         return NULL;
                 }
         }
@@ -114,10 +102,10 @@ static cf_sub_state_t *subs_from_request(const cf_event_t *in) {
 static bool body_replace(cf_migration_t *m, cf_sub_state_t *subs, size_t n,
                          const cf_event_t *opener) {
         if (!cf_str_replace(&m->opened_by, opener ? opener->event_id : "")) {
-                subs_free(subs, n);
+                cf_migration_subs_free(subs, n);
                 return false;
         }
-        subs_free(m->subs, m->n_subs);
+        cf_migration_subs_free(m->subs, m->n_subs);
         m->subs = subs;
         m->n_subs = n;
         for (size_t i = 0; i < m->n_discontinued; i++) {

@@ -189,7 +189,8 @@ static cf_reject_t decode_field(const cf_field_t *f, json_t *v,
                         fail(detail, dsz, p, f->name, "out of memory");
                         return CF_REJ_OVER_LIMIT;
                 }
-                memset(ev->subs, 0, n * sizeof(*ev->subs));
+                if (n)
+                        memset(ev->subs, 0, n * sizeof(*ev->subs));
                 for (i = 0; i < n; i++) {
                         json_t *el = json_array_get(v, i);
                         path_t sp = {f->name, (long)i};

@@ -109,6 +109,23 @@ static void test_rule04_repeat_after_reassignment_is_quiet(void **state) {
         assert_string_equal(t_sub(w, "S-1")->subscription_id, "N-1B");
 }
 
+static void test_rule04_quantity_fix_does_not_repeat_reassign(void **state) {
+        t_world_t *w = *state;
+        open_with_equivalent(w);
+        t_provisioned(w, "S-1", "N-1", "O-A2", 9);
+        t_apply(w, 2, CF_EV_REASSIGN_LICENSES, CF_EV_LICENSE_COUNT_MISMATCH);
+        /* the same replacement with its quantity corrected: the
+         * reassignment was already asked for, and is still pending */
+        t_provisioned(w, "S-1", "N-1", "O-A2", 10);
+        t_apply(w, 0);
+        assert_int_equal(t_sub(w, "S-1")->provisioned_quantity, 10);
+        assert_false(t_sub(w, "S-1")->licenses_reassigned);
+        assert_false(cf_rule_sub_ready(t_sub(w, "S-1")));
+        t_reassigned(w, "S-1");
+        t_apply(w, 0);
+        assert_true(cf_rule_sub_ready(t_sub(w, "S-1")));
+}
+
 static void test_rule04_back_to_same_offer_needs_no_reassignment(void **state) {
         t_world_t *w = *state;
         open_with_equivalent(w);
@@ -389,6 +406,7 @@ int main(void) {
             T(test_rule04_offer_and_quantity_both_differ),
             T(test_rule04_later_right_quantity_clears),
             T(test_rule04_repeat_after_reassignment_is_quiet),
+            T(test_rule04_quantity_fix_does_not_repeat_reassign),
             T(test_rule04_back_to_same_offer_needs_no_reassignment),
             T(test_rule04_unknown_subscription),
             T(test_rule04_quantity_below_one),
