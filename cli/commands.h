@@ -5,9 +5,9 @@
 #define CF_COMMANDS_H
 
 /** Exit statuses shared by the subcommands. */
-#define CF_EXIT_OK 0
+#define CF_EXIT_OK      0
 #define CF_EXIT_FAILURE 1 /**< runtime failure (fatal error) */
-#define CF_EXIT_USAGE 2   /**< usage or file error */
+#define CF_EXIT_USAGE   2 /**< usage or file error */
 
 int cf_cmd_simulate(int argc, char **argv);
 

@@ -48,7 +48,8 @@ static int print_rejected(sim_t *s, const char *causation, cf_reject_t code,
         int rc = -1;
         snprintf(reason, sizeof(reason), "%s: line %lu: %s",
                  cf_reject_name(code), lineno, detail);
-        if (o && !json_object_set_new(o, "type", json_string("event-rejected")) &&
+        if (o &&
+            !json_object_set_new(o, "type", json_string("event-rejected")) &&
             !json_object_set_new(o, "causation_id",
                                  causation && *causation
                                      ? json_string(causation)
@@ -185,14 +186,16 @@ int cf_cmd_simulate(int argc, char **argv) {
                         snprintf(detail, sizeof(detail),
                                  "line of %zu bytes is over the %d-byte cap",
                                  len, CF_LINE_MAX);
-                        rc = print_rejected(&s, NULL, CF_REJ_OVER_LIMIT,
-                                            lineno, detail);
+                        rc = print_rejected(&s, NULL, CF_REJ_OVER_LIMIT, lineno,
+                                            detail);
                 } else if (!blank(line, len)) {
                         rc = sim_line(&s, line, len, lineno);
                 }
                 if (rc != 0) {
-                        fprintf(stderr, "cspflow simulate: out of memory at "
-                                        "line %lu\n", lineno);
+                        fprintf(stderr,
+                                "cspflow simulate: out of memory at "
+                                "line %lu\n",
+                                lineno);
                         status = CF_EXIT_FAILURE;
                         goto out;
                 }

@@ -45,8 +45,8 @@ static size_t lower_bound(const cf_catalog_t *cat, const char *offer_id) {
         return lo;
 }
 
-bool cf_catalog_put(cf_catalog_t *cat, const char *offer_id,
-                    bool discontinued, const char *equivalent) {
+bool cf_catalog_put(cf_catalog_t *cat, const char *offer_id, bool discontinued,
+                    const char *equivalent) {
         size_t i = lower_bound(cat, offer_id);
         char *eq = NULL;
         if (equivalent && *equivalent && !(eq = cf_strdup(equivalent)))

@@ -17,8 +17,8 @@ void cf_catalog_destroy(cf_catalog_t *cat);
 
 /** Adds or replaces an entry. equivalent may be NULL or "" (none).
  *  Returns false on allocation failure or when over CF_CATALOG_MAX. */
-bool cf_catalog_put(cf_catalog_t *cat, const char *offer_id,
-                    bool discontinued, const char *equivalent);
+bool cf_catalog_put(cf_catalog_t *cat, const char *offer_id, bool discontinued,
+                    const char *equivalent);
 
 /** True when the catalog lists offer_id as discontinued. When it does,
  *  *equivalent is its equivalent or NULL (none). cat may be NULL. */

@@ -52,9 +52,8 @@ bool cf_time_parse(const char *s, int64_t *out_ms) {
         const char *p;
         if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
             s[7] != '-' || !digits(s + 8, 2, &d) || s[10] != 'T' ||
-            !digits(s + 11, 2, &h) || s[13] != ':' ||
-            !digits(s + 14, 2, &mi) || s[16] != ':' ||
-            !digits(s + 17, 2, &sec))
+            !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) ||
+            s[16] != ':' || !digits(s + 17, 2, &sec))
                 return false;
         p = s + 19;
         if (*p == '.') {

@@ -9,11 +9,11 @@
 
 typedef enum cf_err_e {
         CF_OK = 0,
-        CF_ERR_NOMEM,   /**< allocation failed: fatal */
-        CF_ERR_INVALID, /**< bad input: goes to the DLQ, never fatal */
-        CF_ERR_LIMIT,   /**< input over a cap of limits.h: DLQ */
-        CF_ERR_IO,      /**< file or system error */
-        CF_ERR_USAGE,   /**< wrong arguments from the user */
+        CF_ERR_NOMEM,          /**< allocation failed: fatal */
+        CF_ERR_INVALID,        /**< bad input: goes to the DLQ, never fatal */
+        CF_ERR_LIMIT,          /**< input over a cap of limits.h: DLQ */
+        CF_ERR_IO,             /**< file or system error */
+        CF_ERR_USAGE,          /**< wrong arguments from the user */
         CF_ERR_UNKNOWN_SCHEMA, /**< fingerprint or id not known: DLQ */
 } cf_err_t;
 

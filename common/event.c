@@ -22,38 +22,52 @@ static const char *const cf_enum_block_sym[] = {
     "no-equivalent-offer", "provisioning-failed", "relationship-lost"};
 static const char *const cf_enum_block_avro[] = {
     "NO_EQUIVALENT_OFFER", "PROVISIONING_FAILED", "RELATIONSHIP_LOST"};
-const cf_enum_desc_t cf_enum_block_reason = {
-    "BlockReason", cf_enum_block_sym, cf_enum_block_avro, 3};
+const cf_enum_desc_t cf_enum_block_reason = {"BlockReason", cf_enum_block_sym,
+                                             cf_enum_block_avro, 3};
 
 static const char *const cf_enum_route_sym[] = {"partner-on-behalf",
                                                 "customer-contacts-support"};
 static const char *const cf_enum_route_avro[] = {"PARTNER_ON_BEHALF",
                                                  "CUSTOMER_CONTACTS_SUPPORT"};
-const cf_enum_desc_t cf_enum_credit_route = {
-    "CreditRoute", cf_enum_route_sym, cf_enum_route_avro, 2};
+const cf_enum_desc_t cf_enum_credit_route = {"CreditRoute", cf_enum_route_sym,
+                                             cf_enum_route_avro, 2};
 
 #define EV(f) offsetof(cf_event_t, f)
 #define SB(f) offsetof(cf_event_sub_t, f)
-#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define N(a)  (sizeof(a) / sizeof((a)[0]))
 
 /* Envelope: every input and output starts with these, in this order. */
-#define ENVELOPE                                                              \
-        {"type", CF_F_TYPE, 0, NULL, NULL,                                    \
-         "Kebab-case event type name; equals the schema's type."},            \
-            {"event_id", CF_F_ID, EV(event_id), NULL, NULL,                   \
-             "Unique id of this event."},                                     \
-            {"occurred_at", CF_F_TIME, EV(occurred_at), NULL, NULL,           \
-             "When the event happened (UTC, ms). Outputs carry their "        \
-             "cause's."},                                                     \
-            {"partner_id", CF_F_ID, EV(partner_id), NULL, NULL,               \
-             "The CSP partner's id; first half of the key."},                 \
-            {"customer_tenant_id", CF_F_ID, EV(customer_tenant_id), NULL,     \
-             NULL, "The customer's tenant id; second half of the key."},      \
-            {"correlation_id", CF_F_OPT_ID, EV(correlation_id), NULL, NULL,   \
-             "Optional id tying related events together."}
-#define CAUSATION                                                             \
-        {"causation_id", CF_F_ID, EV(causation_id), NULL, NULL,               \
-         "event_id of the input that caused this output."}
+#define ENVELOPE                                                               \
+        {"type", CF_F_TYPE,                                                    \
+         0,      NULL,                                                         \
+         NULL,   "Kebab-case event type name; equals the schema's type."},     \
+            {"event_id", CF_F_ID, EV(event_id),                                \
+             NULL,       NULL,    "Unique id of this event."},                 \
+            {"occurred_at",                                                    \
+             CF_F_TIME,                                                        \
+             EV(occurred_at),                                                  \
+             NULL,                                                             \
+             NULL,                                                             \
+             "When the event happened (UTC, ms). Outputs carry their "         \
+             "cause's."},                                                      \
+            {"partner_id",   CF_F_ID,                                          \
+             EV(partner_id), NULL,                                             \
+             NULL,           "The CSP partner's id; first half of the key."},  \
+            {"customer_tenant_id",                                             \
+             CF_F_ID,                                                          \
+             EV(customer_tenant_id),                                           \
+             NULL,                                                             \
+             NULL,                                                             \
+             "The customer's tenant id; second half of the key."},             \
+        {                                                                      \
+                "correlation_id", CF_F_OPT_ID, EV(correlation_id), NULL, NULL, \
+                    "Optional id tying related events together."               \
+        }
+#define CAUSATION                                                              \
+        {                                                                      \
+                "causation_id", CF_F_ID, EV(causation_id), NULL, NULL,         \
+                    "event_id of the input that caused this output."           \
+        }
 
 static const cf_field_t actor_fields[] = {
     {"user_id", CF_F_ID, EV(actor_user_id), NULL, NULL,
@@ -80,8 +94,8 @@ static const cf_record_desc_t source_sub_rec = {
     "SourceSubscription", source_sub_fields, N(source_sub_fields)};
 
 static const cf_field_t completed_sub_fields[] = {
-    {"source_subscription_id", CF_F_ID, SB(source_subscription_id), NULL,
-     NULL, "The retired source subscription."},
+    {"source_subscription_id", CF_F_ID, SB(source_subscription_id), NULL, NULL,
+     "The retired source subscription."},
     {"subscription_id", CF_F_ID, SB(subscription_id), NULL, NULL,
      "The CSP subscription that replaced it."},
     {"offer_id", CF_F_ID, SB(offer_id), NULL, NULL,
@@ -99,8 +113,8 @@ static const cf_field_t f_migration_requested[] = {
      "Who asks for the reseller relationship."},
     {"partner_region", CF_F_ID, EV(partner_region), NULL, NULL,
      "The partner's region (compared case-insensitively)."},
-    {"customer_tenant_region", CF_F_ID, EV(customer_tenant_region), NULL,
-     NULL, "The customer tenant's region."},
+    {"customer_tenant_region", CF_F_ID, EV(customer_tenant_region), NULL, NULL,
+     "The customer tenant's region."},
     {"multi_channel", CF_F_BOOL, EV(multi_channel), NULL, NULL,
      "The customer keeps other partners."},
     {"delegated_admin", CF_F_BOOL, EV(delegated_admin), NULL, NULL,
@@ -118,25 +132,24 @@ static const cf_field_t f_offer_discontinued[] = {
 };
 static const cf_field_t f_subscription_provisioned[] = {
     ENVELOPE,
-    {"source_subscription_id", CF_F_ID, EV(source_subscription_id), NULL,
-     NULL, "The source this replaces."},
+    {"source_subscription_id", CF_F_ID, EV(source_subscription_id), NULL, NULL,
+     "The source this replaces."},
     {"subscription_id", CF_F_ID, EV(subscription_id), NULL, NULL,
      "The new CSP subscription."},
     {"offer_id", CF_F_ID, EV(offer_id), NULL, NULL, "Offer provisioned."},
-    {"quantity", CF_F_INT, EV(quantity), NULL, NULL,
-     "Licenses provisioned."},
+    {"quantity", CF_F_INT, EV(quantity), NULL, NULL, "Licenses provisioned."},
 };
 static const cf_field_t f_provision_failed[] = {
     ENVELOPE,
-    {"source_subscription_id", CF_F_ID, EV(source_subscription_id), NULL,
-     NULL, "The source whose replacement failed."},
+    {"source_subscription_id", CF_F_ID, EV(source_subscription_id), NULL, NULL,
+     "The source whose replacement failed."},
     {"reason", CF_F_TEXT, EV(text_reason), NULL, NULL,
      "What Partner Center said."},
 };
 static const cf_field_t f_licenses_reassigned[] = {
     ENVELOPE,
-    {"source_subscription_id", CF_F_ID, EV(source_subscription_id), NULL,
-     NULL, "The source whose users now hold the new offer's licenses."},
+    {"source_subscription_id", CF_F_ID, EV(source_subscription_id), NULL, NULL,
+     "The source whose users now hold the new offer's licenses."},
 };
 static const cf_field_t f_near_expiry[] = {
     ENVELOPE,
@@ -172,8 +185,8 @@ static const cf_field_t f_provision_requested[] = {
     CAUSATION,
     {"request_id", CF_F_ID, EV(request_id), NULL, NULL,
      "Deterministic idempotency id; new per retry or re-target."},
-    {"source_subscription_id", CF_F_ID, EV(source_subscription_id), NULL,
-     NULL, "The source to replace."},
+    {"source_subscription_id", CF_F_ID, EV(source_subscription_id), NULL, NULL,
+     "The source to replace."},
     {"offer_id", CF_F_ID, EV(offer_id), NULL, NULL, "Offer to provision."},
     {"quantity", CF_F_INT, EV(quantity), NULL, NULL,
      "Licenses: the source's count."},
@@ -183,8 +196,8 @@ static const cf_field_t f_provision_requested[] = {
 static const cf_field_t f_reassign_licenses[] = {
     ENVELOPE,
     CAUSATION,
-    {"source_subscription_id", CF_F_ID, EV(source_subscription_id), NULL,
-     NULL, "The source whose users move."},
+    {"source_subscription_id", CF_F_ID, EV(source_subscription_id), NULL, NULL,
+     "The source whose users move."},
     {"from_offer_id", CF_F_ID, EV(from_offer_id), NULL, NULL,
      "The source's offer."},
     {"to_offer_id", CF_F_ID, EV(to_offer_id), NULL, NULL,
@@ -196,12 +209,11 @@ static const cf_field_t f_reassign_licenses[] = {
 static const cf_field_t f_count_mismatch[] = {
     ENVELOPE,
     CAUSATION,
-    {"source_subscription_id", CF_F_ID, EV(source_subscription_id), NULL,
-     NULL, "The source concerned."},
+    {"source_subscription_id", CF_F_ID, EV(source_subscription_id), NULL, NULL,
+     "The source concerned."},
     {"expected", CF_F_INT, EV(expected), NULL, NULL,
      "The source's license count."},
-    {"actual", CF_F_INT, EV(actual), NULL, NULL,
-     "The count provisioned."},
+    {"actual", CF_F_INT, EV(actual), NULL, NULL, "The count provisioned."},
 };
 static const cf_field_t f_sub_expires[] = {
     ENVELOPE,
@@ -254,18 +266,18 @@ static const cf_field_t f_migration_completed[] = {
 
 #define DESC(t, n, s, in, f) [t] = {t, n, s, in, f, N(f)}
 static const cf_event_desc_t descs[CF_EV__COUNT] = {
-    DESC(CF_EV_MIGRATION_REQUESTED, "migration-requested",
-         "MigrationRequested", true, f_migration_requested),
-    DESC(CF_EV_INVITATION_ACCEPTED, "invitation-accepted",
-         "InvitationAccepted", true, f_envelope_only),
+    DESC(CF_EV_MIGRATION_REQUESTED, "migration-requested", "MigrationRequested",
+         true, f_migration_requested),
+    DESC(CF_EV_INVITATION_ACCEPTED, "invitation-accepted", "InvitationAccepted",
+         true, f_envelope_only),
     DESC(CF_EV_OFFER_DISCONTINUED, "offer-discontinued", "OfferDiscontinued",
          true, f_offer_discontinued),
     DESC(CF_EV_SUBSCRIPTION_PROVISIONED, "subscription-provisioned",
          "SubscriptionProvisioned", true, f_subscription_provisioned),
     DESC(CF_EV_PROVISION_FAILED, "provision-failed", "ProvisionFailed", true,
          f_provision_failed),
-    DESC(CF_EV_LICENSES_REASSIGNED, "licenses-reassigned",
-         "LicensesReassigned", true, f_licenses_reassigned),
+    DESC(CF_EV_LICENSES_REASSIGNED, "licenses-reassigned", "LicensesReassigned",
+         true, f_licenses_reassigned),
     DESC(CF_EV_SUBSCRIPTION_NEAR_EXPIRY, "subscription-near-expiry",
          "SubscriptionNearExpiry", true, f_near_expiry),
     DESC(CF_EV_CANCELLATION_REQUESTED, "cancellation-requested",
@@ -281,8 +293,8 @@ static const cf_event_desc_t descs[CF_EV__COUNT] = {
          false, f_relationship_requested),
     DESC(CF_EV_MIGRATION_REJECTED, "migration-rejected", "MigrationRejected",
          false, f_migration_rejected),
-    DESC(CF_EV_PROVISION_REQUESTED, "provision-requested",
-         "ProvisionRequested", false, f_provision_requested),
+    DESC(CF_EV_PROVISION_REQUESTED, "provision-requested", "ProvisionRequested",
+         false, f_provision_requested),
     DESC(CF_EV_REASSIGN_LICENSES, "reassign-licenses", "ReassignLicenses",
          false, f_reassign_licenses),
     DESC(CF_EV_LICENSE_COUNT_MISMATCH, "license-count-mismatch",
@@ -299,8 +311,8 @@ static const cf_event_desc_t descs[CF_EV__COUNT] = {
          f_data_loss_risk),
     DESC(CF_EV_MIGRATION_BLOCKED, "migration-blocked", "MigrationBlocked",
          false, f_migration_blocked),
-    DESC(CF_EV_MIGRATION_COMPLETED, "migration-completed",
-         "MigrationCompleted", false, f_migration_completed),
+    DESC(CF_EV_MIGRATION_COMPLETED, "migration-completed", "MigrationCompleted",
+         false, f_migration_completed),
 };
 
 const cf_event_desc_t *cf_event_desc(cf_event_type_t type) {

@@ -52,20 +52,31 @@ typedef enum cf_event_type_e {
         CF_EV__COUNT
 } cf_event_type_t;
 
-#define CF_EV_FIRST_INPUT CF_EV_MIGRATION_REQUESTED
-#define CF_EV_LAST_INPUT CF_EV_RELATIONSHIP_TERMINATED
+#define CF_EV_FIRST_INPUT  CF_EV_MIGRATION_REQUESTED
+#define CF_EV_LAST_INPUT   CF_EV_RELATIONSHIP_TERMINATED
 #define CF_EV_FIRST_OUTPUT CF_EV_RESELLER_RELATIONSHIP_REQUESTED
-#define CF_EV_LAST_OUTPUT CF_EV_MIGRATION_COMPLETED
+#define CF_EV_LAST_OUTPUT  CF_EV_MIGRATION_COMPLETED
 
 /* Enumerations carried as ints; the symbol tables below name them. */
-typedef enum { CF_CH_MICROSOFT_DIRECT, CF_CH_OTHER_PARTNER,
-               CF_CH_OTHER_CHANNEL } cf_channel_t;
-typedef enum { CF_REJ_ROLE_NOT_PERMITTED, CF_REJ_REGION_MISMATCH,
-               CF_REJ_INVALID_REQUEST } cf_reject_reason_t;
-typedef enum { CF_BLK_NO_EQUIVALENT_OFFER, CF_BLK_PROVISIONING_FAILED,
-               CF_BLK_RELATIONSHIP_LOST } cf_block_reason_t;
-typedef enum { CF_ROUTE_PARTNER_ON_BEHALF,
-               CF_ROUTE_CUSTOMER_CONTACTS_SUPPORT } cf_credit_route_t;
+typedef enum {
+        CF_CH_MICROSOFT_DIRECT,
+        CF_CH_OTHER_PARTNER,
+        CF_CH_OTHER_CHANNEL
+} cf_channel_t;
+typedef enum {
+        CF_REJ_ROLE_NOT_PERMITTED,
+        CF_REJ_REGION_MISMATCH,
+        CF_REJ_INVALID_REQUEST
+} cf_reject_reason_t;
+typedef enum {
+        CF_BLK_NO_EQUIVALENT_OFFER,
+        CF_BLK_PROVISIONING_FAILED,
+        CF_BLK_RELATIONSHIP_LOST
+} cf_block_reason_t;
+typedef enum {
+        CF_ROUTE_PARTNER_ON_BEHALF,
+        CF_ROUTE_CUSTOMER_CONTACTS_SUPPORT
+} cf_credit_route_t;
 
 typedef char cf_id_t[CF_ID_MAX + 1];
 typedef char cf_text_t[CF_TEXT_MAX + 1];
@@ -125,22 +136,22 @@ typedef struct cf_event_s {
 /* ---- field tables ---- */
 
 typedef enum cf_field_kind_e {
-        CF_F_ID,       /**< cf_id_t, non-empty */
-        CF_F_OPT_ID,   /**< cf_id_t, "" = absent; JSON null or missing */
-        CF_F_TEXT,     /**< cf_text_t, may be empty */
-        CF_F_INT,      /**< int32_t */
-        CF_F_BOOL,     /**< bool */
-        CF_F_TIME,     /**< int64_t ms, Avro timestamp-millis */
-        CF_F_ENUM,     /**< int32_t index into `enm` */
-        CF_F_TYPE,     /**< the `type` discriminator (envelope only) */
-        CF_F_ROLES,    /**< cf_id_t[CF_ROLES_MAX] + n_roles */
-        CF_F_ACTOR,    /**< record {user_id, roles} */
-        CF_F_SUBS,     /**< array of cf_event_sub_t, see `record` */
+        CF_F_ID,     /**< cf_id_t, non-empty */
+        CF_F_OPT_ID, /**< cf_id_t, "" = absent; JSON null or missing */
+        CF_F_TEXT,   /**< cf_text_t, may be empty */
+        CF_F_INT,    /**< int32_t */
+        CF_F_BOOL,   /**< bool */
+        CF_F_TIME,   /**< int64_t ms, Avro timestamp-millis */
+        CF_F_ENUM,   /**< int32_t index into `enm` */
+        CF_F_TYPE,   /**< the `type` discriminator (envelope only) */
+        CF_F_ROLES,  /**< cf_id_t[CF_ROLES_MAX] + n_roles */
+        CF_F_ACTOR,  /**< record {user_id, roles} */
+        CF_F_SUBS,   /**< array of cf_event_sub_t, see `record` */
 } cf_field_kind_t;
 
 typedef struct cf_enum_desc_s {
-        const char *name;            /**< Avro enum name */
-        const char *const *symbols;  /**< kebab-case, as in JSON */
+        const char *name;                /**< Avro enum name */
+        const char *const *symbols;      /**< kebab-case, as in JSON */
         const char *const *avro_symbols; /**< UPPER_SNAKE, as in Avro */
         size_t n;
 } cf_enum_desc_t;

@@ -17,7 +17,7 @@ typedef struct cf_linereader_s cf_linereader_t;
 typedef enum cf_line_e {
         CF_LINE_OK = 0,   /**< *line, *len hold a line */
         CF_LINE_TOO_LONG, /**< the line was over max bytes and was skipped;
-                               *len holds how many bytes were seen */
+                           *len holds how many bytes were seen */
         CF_LINE_EOF,
         CF_LINE_ERROR, /**< read error (errno set) */
 } cf_line_t;

@@ -8,17 +8,17 @@
 
 typedef enum cf_reject_e {
         CF_REJ_NONE = 0,
-        CF_REJ_MALFORMED,       /**< not JSON / not decodable bytes */
-        CF_REJ_UNKNOWN_SCHEMA,  /**< framing names a schema we do not know */
-        CF_REJ_UNKNOWN_TYPE,    /**< `type` is not an event type */
-        CF_REJ_NOT_AN_INPUT,    /**< an output type on the input topic */
-        CF_REJ_MISSING_FIELD,   /**< a required field is absent */
-        CF_REJ_WRONG_TYPE,      /**< a field has the wrong JSON/Avro type */
-        CF_REJ_INVALID_VALUE,   /**< right type, value not allowed */
-        CF_REJ_OVER_LIMIT,      /**< over a cap of limits.h */
-        CF_REJ_NO_MIGRATION,    /**< no open migration for the key */
-        CF_REJ_MIGRATION_OPEN,  /**< migration-requested while one is open */
-        CF_REJ_NOT_APPLICABLE,  /**< the event does not apply in this state */
+        CF_REJ_MALFORMED,      /**< not JSON / not decodable bytes */
+        CF_REJ_UNKNOWN_SCHEMA, /**< framing names a schema we do not know */
+        CF_REJ_UNKNOWN_TYPE,   /**< `type` is not an event type */
+        CF_REJ_NOT_AN_INPUT,   /**< an output type on the input topic */
+        CF_REJ_MISSING_FIELD,  /**< a required field is absent */
+        CF_REJ_WRONG_TYPE,     /**< a field has the wrong JSON/Avro type */
+        CF_REJ_INVALID_VALUE,  /**< right type, value not allowed */
+        CF_REJ_OVER_LIMIT,     /**< over a cap of limits.h */
+        CF_REJ_NO_MIGRATION,   /**< no open migration for the key */
+        CF_REJ_MIGRATION_OPEN, /**< migration-requested while one is open */
+        CF_REJ_NOT_APPLICABLE, /**< the event does not apply in this state */
         CF_REJ_UNKNOWN_SUBSCRIPTION, /**< not a source of this migration */
         CF_REJ_MIGRATION_BLOCKED,    /**< the migration is blocked (rule 11) */
         CF_REJ__COUNT

@@ -9,8 +9,8 @@ static const char *const mig_names[CF_MIG__COUNT] = {
     "none", "invited", "provisioning", "completed", "rejected", "blocked"};
 static const char *const tgt_names[CF_TGT__COUNT] = {
     "pending", "requested", "provisioned", "no-equivalent", "failed"};
-static const char *const src_names[CF_SRC__COUNT] = {
-    "active", "near-expiry", "cancelled", "expired"};
+static const char *const src_names[CF_SRC__COUNT] = {"active", "near-expiry",
+                                                     "cancelled", "expired"};
 
 const char *cf_mig_status_name(cf_mig_status_t s) {
         return (unsigned)s < CF_MIG__COUNT ? mig_names[s] : "unknown";
@@ -126,8 +126,8 @@ cf_migration_t *cf_migration_clone(const cf_migration_t *m) {
                 }
         }
         if (ok && m->n_discontinued) {
-                if (!(c->discontinued = calloc(m->n_discontinued,
-                                               sizeof(*c->discontinued))))
+                if (!(c->discontinued =
+                          calloc(m->n_discontinued, sizeof(*c->discontinued))))
                         ok = false;
                 for (size_t i = 0; ok && i < m->n_discontinued; i++) {
                         c->discontinued[i].offer_id =
@@ -161,10 +161,9 @@ static bool str_eq(const char *a, const char *b) {
 
 static bool sub_equal(const cf_sub_state_t *a, const cf_sub_state_t *b) {
         return str_eq(a->source_subscription_id, b->source_subscription_id) &&
-               str_eq(a->offer_id, b->offer_id) &&
-               a->quantity == b->quantity && a->channel == b->channel &&
-               a->expires_at == b->expires_at && a->source == b->source &&
-               a->target == b->target &&
+               str_eq(a->offer_id, b->offer_id) && a->quantity == b->quantity &&
+               a->channel == b->channel && a->expires_at == b->expires_at &&
+               a->source == b->source && a->target == b->target &&
                str_eq(a->target_offer_id, b->target_offer_id) &&
                str_eq(a->request_id, b->request_id) &&
                a->requests == b->requests && a->failures == b->failures &&
@@ -181,8 +180,7 @@ bool cf_migration_equal(const cf_migration_t *a, const cf_migration_t *b) {
             a->opened_at != b->opened_at || a->updated_at != b->updated_at ||
             a->multi_channel != b->multi_channel ||
             a->delegated_admin != b->delegated_admin ||
-            a->n_subs != b->n_subs ||
-            a->n_discontinued != b->n_discontinued ||
+            a->n_subs != b->n_subs || a->n_discontinued != b->n_discontinued ||
             a->n_handled != b->n_handled || a->applied != b->applied ||
             a->last_input_offset != b->last_input_offset)
                 return false;

@@ -30,11 +30,11 @@ typedef enum cf_mig_status_e {
 
 /** Where the replacement of one source stands. */
 typedef enum cf_target_status_e {
-        CF_TGT_PENDING = 0,    /**< invitation not accepted yet */
-        CF_TGT_REQUESTED,      /**< provision-requested emitted */
-        CF_TGT_PROVISIONED,    /**< subscription-provisioned seen */
-        CF_TGT_NO_EQUIVALENT,  /**< blocked: discontinued, no successor */
-        CF_TGT_FAILED,         /**< blocked: 3 provisioning failures */
+        CF_TGT_PENDING = 0,   /**< invitation not accepted yet */
+        CF_TGT_REQUESTED,     /**< provision-requested emitted */
+        CF_TGT_PROVISIONED,   /**< subscription-provisioned seen */
+        CF_TGT_NO_EQUIVALENT, /**< blocked: discontinued, no successor */
+        CF_TGT_FAILED,        /**< blocked: 3 provisioning failures */
         CF_TGT__COUNT
 } cf_target_status_t;
 
@@ -55,11 +55,11 @@ typedef struct cf_sub_state_s {
         int64_t expires_at;
         cf_source_status_t source;
         cf_target_status_t target;
-        char *target_offer_id;  /**< offer requested, "" when none */
-        char *request_id;       /**< last provision request id, "" none */
-        uint32_t requests;      /**< provision-requested emitted so far */
-        uint32_t failures;      /**< provision-failed seen so far */
-        char *subscription_id;  /**< the replacement, "" until provisioned */
+        char *target_offer_id; /**< offer requested, "" when none */
+        char *request_id;      /**< last provision request id, "" none */
+        uint32_t requests;     /**< provision-requested emitted so far */
+        uint32_t failures;     /**< provision-failed seen so far */
+        char *subscription_id; /**< the replacement, "" until provisioned */
         char *provisioned_offer_id; /**< "" until provisioned */
         int32_t provisioned_quantity;
         bool licenses_reassigned;
@@ -74,7 +74,7 @@ typedef struct cf_migration_s {
         char *partner_id;
         char *customer_tenant_id;
         cf_mig_status_t status;
-        char *opened_by;  /**< event_id of the migration-requested, "" none */
+        char *opened_by;    /**< event_id of the migration-requested, "" none */
         int64_t opened_at;  /**< its occurred_at */
         int64_t updated_at; /**< occurred_at of the last applied input */
         bool multi_channel;
@@ -86,7 +86,7 @@ typedef struct cf_migration_s {
         cf_id_hash_t *handled; /**< hashes of applied event ids (rule 12) */
         size_t n_handled;
         size_t handled_cap;
-        uint64_t applied;    /**< inputs applied to this key, ever */
+        uint64_t applied;          /**< inputs applied to this key, ever */
         int64_t last_input_offset; /**< worker's: -1 until set; handlers
                                         never touch it */
 } cf_migration_t;

@@ -66,8 +66,8 @@ cf_migration_t *cf_store_get(const cf_store_t *st, const char *partner_id,
 
 bool cf_store_put(cf_store_t *st, cf_migration_t *m) {
         char key[KEYBUF];
-        size_t n = make_key(key, sizeof(key), m->partner_id,
-                            m->customer_tenant_id);
+        size_t n =
+            make_key(key, sizeof(key), m->partner_id, m->customer_tenant_id);
         entry_t *e;
         if (!n)
                 return false;

@@ -35,8 +35,7 @@ void cf_store_remove(cf_store_t *st, const char *partner_id,
 size_t cf_store_count(const cf_store_t *st);
 
 /** Insertion-order iteration: start with prev = NULL. */
-cf_migration_t *cf_store_next(const cf_store_t *st,
-                              const cf_migration_t *prev);
+cf_migration_t *cf_store_next(const cf_store_t *st, const cf_migration_t *prev);
 
 /** One input: finds (or creates) the key's migration and runs cf_handle().
  *  A migration created here and not applied is dropped again, so rejected

@@ -15,9 +15,8 @@ static bool id_ok(json_t *v) {
                !memchr(json_string_value(v), '\0', json_string_length(v));
 }
 
-cf_err_t cf_catalog_parse_json(const char *text, size_t len,
-                               cf_catalog_t **out, char *errstr,
-                               size_t errstr_size) {
+cf_err_t cf_catalog_parse_json(const char *text, size_t len, cf_catalog_t **out,
+                               char *errstr, size_t errstr_size) {
         json_error_t jerr;
         json_t *root, *offers, *o;
         cf_catalog_t *cat;
@@ -62,14 +61,17 @@ cf_err_t cf_catalog_parse_json(const char *text, size_t len,
                 if (disc && !json_is_boolean(disc)) {
                         cf_errstr_set(errstr, errstr_size,
                                       "catalog: offers[%zu].discontinued must "
-                                      "be a boolean", i);
+                                      "be a boolean",
+                                      i);
                         goto fail;
                 }
                 if (eq && !json_is_null(eq) && !id_ok(eq)) {
-                        cf_errstr_set(errstr, errstr_size,
-                                      "catalog: offers[%zu].equivalent_offer_id "
-                                      "must be a non-empty string of at most "
-                                      "%d bytes or null", i, CF_ID_MAX);
+                        cf_errstr_set(
+                            errstr, errstr_size,
+                            "catalog: offers[%zu].equivalent_offer_id "
+                            "must be a non-empty string of at most "
+                            "%d bytes or null",
+                            i, CF_ID_MAX);
                         goto fail;
                 }
                 if (!cf_catalog_put(cat, json_string_value(id),
@@ -108,7 +110,8 @@ cf_err_t cf_catalog_load_json(const char *path, cf_catalog_t **out,
             st.st_size > CF_CATALOG_FILE_MAX) {
                 cf_errstr_set(errstr, errstr_size,
                               "catalog %s: not a regular file of at most %d "
-                              "bytes", path, CF_CATALOG_FILE_MAX);
+                              "bytes",
+                              path, CF_CATALOG_FILE_MAX);
                 fclose(fp);
                 return CF_ERR_LIMIT;
         }

@@ -20,8 +20,7 @@
 cf_err_t cf_catalog_load_json(const char *path, cf_catalog_t **out,
                               char *errstr, size_t errstr_size);
 /** Same, from a text in memory. */
-cf_err_t cf_catalog_parse_json(const char *text, size_t len,
-                               cf_catalog_t **out, char *errstr,
-                               size_t errstr_size);
+cf_err_t cf_catalog_parse_json(const char *text, size_t len, cf_catalog_t **out,
+                               char *errstr, size_t errstr_size);
 
 #endif

@@ -14,8 +14,8 @@ typedef struct path_s {
         long index; /* -1: none */
 } path_t;
 
-static void fail(char *detail, size_t size, const path_t *p,
-                 const char *field, const char *what) {
+static void fail(char *detail, size_t size, const path_t *p, const char *field,
+                 const char *what) {
         if (p && p->parent && p->index >= 0)
                 cf_errstr_set(detail, size, "%s[%ld].%s: %s", p->parent,
                               p->index, field, what);
@@ -27,9 +27,9 @@ static void fail(char *detail, size_t size, const path_t *p,
 }
 
 /* Copies a JSON string into a bounded buffer; refuses embedded NULs. */
-static cf_reject_t take_string(json_t *v, char *dst, size_t cap,
-                               bool non_empty, const path_t *p,
-                               const char *name, char *detail, size_t dsz) {
+static cf_reject_t take_string(json_t *v, char *dst, size_t cap, bool non_empty,
+                               const path_t *p, const char *name, char *detail,
+                               size_t dsz) {
         size_t n;
         char what[64];
         if (!json_is_string(v)) {
@@ -59,9 +59,9 @@ static cf_reject_t decode_fields(const cf_field_t *fields, size_t n,
                                  json_t *obj, cf_event_t *ev, void *base,
                                  const path_t *p, char *detail, size_t dsz);
 
-static cf_reject_t decode_field(const cf_field_t *f, json_t *v,
-                                cf_event_t *ev, void *base, const path_t *p,
-                                char *detail, size_t dsz) {
+static cf_reject_t decode_field(const cf_field_t *f, json_t *v, cf_event_t *ev,
+                                void *base, const path_t *p, char *detail,
+                                size_t dsz) {
         void *dst = cf_field_ptr(f, base);
         char what[96];
 
@@ -77,11 +77,11 @@ static cf_reject_t decode_field(const cf_field_t *f, json_t *v,
         }
         switch (f->kind) {
         case CF_F_ID:
-                return take_string(v, dst, CF_ID_MAX, true, p, f->name,
-                                   detail, dsz);
+                return take_string(v, dst, CF_ID_MAX, true, p, f->name, detail,
+                                   dsz);
         case CF_F_OPT_ID:
-                return take_string(v, dst, CF_ID_MAX, false, p, f->name,
-                                   detail, dsz);
+                return take_string(v, dst, CF_ID_MAX, false, p, f->name, detail,
+                                   dsz);
         case CF_F_TEXT:
                 return take_string(v, dst, CF_TEXT_MAX, false, p, f->name,
                                    detail, dsz);
@@ -109,8 +109,7 @@ static cf_reject_t decode_field(const cf_field_t *f, json_t *v,
                 return CF_REJ_NONE;
         case CF_F_TIME:
                 if (!json_is_string(v)) {
-                        fail(detail, dsz, p, f->name,
-                             "expected a time string");
+                        fail(detail, dsz, p, f->name, "expected a time string");
                         return CF_REJ_WRONG_TYPE;
                 }
                 if (!cf_time_parse(json_string_value(v), (int64_t *)dst)) {
@@ -169,8 +168,8 @@ static cf_reject_t decode_field(const cf_field_t *f, json_t *v,
                         fail(detail, dsz, p, f->name, "expected an object");
                         return CF_REJ_WRONG_TYPE;
                 }
-                return decode_fields(f->record->fields, f->record->n_fields,
-                                     v, ev, ev, &ap, detail, dsz);
+                return decode_fields(f->record->fields, f->record->n_fields, v,
+                                     ev, ev, &ap, detail, dsz);
         }
         case CF_F_SUBS: {
                 size_t i, n;
@@ -221,9 +220,9 @@ static cf_reject_t decode_fields(const cf_field_t *fields, size_t n,
                                  json_t *obj, cf_event_t *ev, void *base,
                                  const path_t *p, char *detail, size_t dsz) {
         for (size_t i = 0; i < n; i++) {
-                cf_reject_t r =
-                    decode_field(&fields[i], json_object_get(obj, fields[i].name),
-                                 ev, base, p, detail, dsz);
+                cf_reject_t r = decode_field(
+                    &fields[i], json_object_get(obj, fields[i].name), ev, base,
+                    p, detail, dsz);
                 if (r != CF_REJ_NONE)
                         return r;
         }
@@ -309,8 +308,7 @@ static int encode_field(const cf_field_t *f, const cf_event_t *ev,
         case CF_F_TEXT:
                 return put(obj, f->name, json_string((const char *)src));
         case CF_F_INT:
-                return put(obj, f->name,
-                           json_integer(*(const int32_t *)src));
+                return put(obj, f->name, json_integer(*(const int32_t *)src));
         case CF_F_BOOL:
                 return put(obj, f->name, json_boolean(*(const bool *)src));
         case CF_F_TIME:
@@ -332,8 +330,8 @@ static int encode_field(const cf_field_t *f, const cf_event_t *ev,
         }
         case CF_F_ACTOR: {
                 json_t *o = json_object();
-                if (!o || !encode_fields(f->record->fields,
-                                         f->record->n_fields, ev, ev, o))
+                if (!o || !encode_fields(f->record->fields, f->record->n_fields,
+                                         ev, ev, o))
                         return json_decref(o), -1;
                 return put(obj, f->name, o);
         }
@@ -341,9 +339,10 @@ static int encode_field(const cf_field_t *f, const cf_event_t *ev,
                 json_t *a = json_array();
                 for (size_t i = 0; a && i < ev->n_subs; i++) {
                         json_t *o = json_object();
-                        if (!o || !encode_fields(f->record->fields,
-                                                 f->record->n_fields, ev,
-                                                 &ev->subs[i], o) ||
+                        if (!o ||
+                            !encode_fields(f->record->fields,
+                                           f->record->n_fields, ev,
+                                           &ev->subs[i], o) ||
                             json_array_append_new(a, o)) {
                                 json_decref(o);
                                 json_decref(a);

@@ -45,8 +45,8 @@ static json_t *sub_json(const cf_sub_state_t *s) {
         if (s->target == CF_TGT_PROVISIONED)
                 rc |= set(o, "provisioned_quantity",
                           json_integer(s->provisioned_quantity));
-        rc |= set(o, "licenses_reassigned",
-                  json_boolean(s->licenses_reassigned));
+        rc |=
+            set(o, "licenses_reassigned", json_boolean(s->licenses_reassigned));
         if (rc) {
                 json_decref(o);
                 return NULL;

@@ -12,15 +12,15 @@
 #include "schemas/json_codec.h"
 
 #define REQ                                                                    \
-        "{\"type\":\"migration-requested\",\"event_id\":\"e1\","              \
-        "\"occurred_at\":\"2026-03-01T09:00:00Z\",\"partner_id\":\"p\","      \
-        "\"customer_tenant_id\":\"t\",\"correlation_id\":\"c\","              \
-        "\"actor\":{\"user_id\":\"u\",\"roles\":[\"account-admin\","          \
-        "\"sales-agent\"]},\"partner_region\":\"EU\","                        \
-        "\"customer_tenant_region\":\"eu\",\"multi_channel\":true,"           \
-        "\"delegated_admin\":false,\"source_subscriptions\":[{"               \
-        "\"subscription_id\":\"s1\",\"offer_id\":\"O\",\"quantity\":3,"       \
-        "\"channel\":\"microsoft-direct\","                                   \
+        "{\"type\":\"migration-requested\",\"event_id\":\"e1\","               \
+        "\"occurred_at\":\"2026-03-01T09:00:00Z\",\"partner_id\":\"p\","       \
+        "\"customer_tenant_id\":\"t\",\"correlation_id\":\"c\","               \
+        "\"actor\":{\"user_id\":\"u\",\"roles\":[\"account-admin\","           \
+        "\"sales-agent\"]},\"partner_region\":\"EU\","                         \
+        "\"customer_tenant_region\":\"eu\",\"multi_channel\":true,"            \
+        "\"delegated_admin\":false,\"source_subscriptions\":[{"                \
+        "\"subscription_id\":\"s1\",\"offer_id\":\"O\",\"quantity\":3,"        \
+        "\"channel\":\"microsoft-direct\","                                    \
         "\"expires_at\":\"2026-06-30T23:59:59.500Z\"}]}"
 
 static cf_reject_t decode(const char *s, cf_event_t *ev, char *detail) {
@@ -187,9 +187,9 @@ static void test_event_id_kept_on_failure(void **state) {
         char detail[256];
         (void)state;
         cf_event_init(&ev);
-        assert_int_equal(decode("{\"event_id\":\"keep-me\",\"type\":\"x\"}",
-                                &ev, detail),
-                         CF_REJ_UNKNOWN_TYPE);
+        assert_int_equal(
+            decode("{\"event_id\":\"keep-me\",\"type\":\"x\"}", &ev, detail),
+            CF_REJ_UNKNOWN_TYPE);
         assert_string_equal(ev.event_id, "keep-me");
         cf_event_clear(&ev);
 }

@@ -69,9 +69,9 @@ static void test_catalog(void **state) {
         const char *eq = "unset";
         char err[256];
         (void)state;
-        assert_int_equal(cf_catalog_parse_json(text, strlen(text), &cat, err,
-                                               sizeof(err)),
-                         CF_OK);
+        assert_int_equal(
+            cf_catalog_parse_json(text, strlen(text), &cat, err, sizeof(err)),
+            CF_OK);
         assert_int_equal(cf_catalog_size(cat), 4);
         assert_true(cf_catalog_discontinued(cat, "B", &eq));
         assert_string_equal(eq, "B2");
@@ -86,7 +86,10 @@ static void test_catalog(void **state) {
 
 static void test_catalog_errors(void **state) {
         static const char *const bad[] = {
-            "", "[]", "{\"offers\":{}}", "{\"offers\":[1]}",
+            "",
+            "[]",
+            "{\"offers\":{}}",
+            "{\"offers\":[1]}",
             "{\"offers\":[{\"offer_id\":\"\"}]}",
             "{\"offers\":[{\"offer_id\":\"A\",\"discontinued\":\"yes\"}]}",
             "{\"offers\":[{\"offer_id\":\"A\",\"equivalent_offer_id\":7}]}",
@@ -97,16 +100,15 @@ static void test_catalog_errors(void **state) {
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 err[0] = '\0';
                 assert_int_not_equal(cf_catalog_parse_json(bad[i],
-                                                           strlen(bad[i]),
-                                                           &cat, err,
-                                                           sizeof(err)),
+                                                           strlen(bad[i]), &cat,
+                                                           err, sizeof(err)),
                                      CF_OK);
                 assert_null(cat);
                 assert_non_null(strstr(err, "catalog"));
         }
-        assert_int_equal(cf_catalog_load_json("/nonexistent", &cat, err,
-                                              sizeof(err)),
-                         CF_ERR_IO);
+        assert_int_equal(
+            cf_catalog_load_json("/nonexistent", &cat, err, sizeof(err)),
+            CF_ERR_IO);
 }
 
 static void test_linereader(void **state) {
@@ -129,8 +131,7 @@ static void test_linereader(void **state) {
         assert_int_equal(cf_linereader_next(lr, &line, &len, &no), CF_LINE_OK);
         assert_string_equal(line, "four");
         assert_int_equal(no, 4);
-        assert_int_equal(cf_linereader_next(lr, &line, &len, &no),
-                         CF_LINE_EOF);
+        assert_int_equal(cf_linereader_next(lr, &line, &len, &no), CF_LINE_EOF);
         cf_linereader_destroy(lr);
         fclose(fp);
 }
