@@ -89,10 +89,9 @@ static cf_err_t build(avro_schema_t s, cf_avro_node_t *out, int depth,
                                       errstr_size)) != CF_OK)
                         return err;
                 for (size_t i = 0; err == CF_OK && i < out->n; i++) {
-                        err = build(avro_schema_record_field_get_by_index(
-                                        s, (int)i),
-                                    &out->kids[i], depth + 1, errstr,
-                                    errstr_size);
+                        err = build(
+                            avro_schema_record_field_get_by_index(s, (int)i),
+                            &out->kids[i], depth + 1, errstr, errstr_size);
                         out->kids[i].name =
                             avro_schema_record_field_name(s, (int)i);
                 }
@@ -158,8 +157,8 @@ static cf_reject_t bad(cursor_t *c, cf_reject_t r, const char *fmt, ...) {
                 int n;
                 if (!c->path[i])
                         continue;
-                n = snprintf(path + o, sizeof(path) - o, "%s%s",
-                             o ? "." : "", c->path[i]);
+                n = snprintf(path + o, sizeof(path) - o, "%s%s", o ? "." : "",
+                             c->path[i]);
                 if (n < 0)
                         break;
                 o += (size_t)n;
@@ -215,10 +214,10 @@ static cf_reject_t check(cursor_t *c, const cf_avro_node_t *n);
 static cf_reject_t check_array(cursor_t *c, const cf_avro_node_t *n) {
         size_t total = 0;
         int64_t count, size;
-        cf_reject_t r;
 
         for (;;) {
-                if ((r = read_long(c, &count)) != CF_REJ_NONE)
+                cf_reject_t r = read_long(c, &count);
+                if (r != CF_REJ_NONE)
                         return r;
                 if (count == 0)
                         return CF_REJ_NONE;
@@ -231,16 +230,16 @@ static cf_reject_t check_array(cursor_t *c, const cf_avro_node_t *n) {
                         count = -count;
                         if ((r = read_long(c, &size)) != CF_REJ_NONE)
                                 return r;
-                        if (size < 0 || (uint64_t)size >
-                                            (uint64_t)(c->end - c->p))
+                        if (size < 0 ||
+                            (uint64_t)size > (uint64_t)(c->end - c->p))
                                 return bad(c, CF_REJ_MALFORMED,
                                            "array block size %lld out of "
                                            "range",
                                            (long long)size);
                 }
                 if ((uint64_t)count > n->cap - total)
-                        return bad(c, CF_REJ_OVER_LIMIT,
-                                   "more than %zu items", n->cap);
+                        return bad(c, CF_REJ_OVER_LIMIT, "more than %zu items",
+                                   n->cap);
                 total += (size_t)count;
                 for (int64_t i = 0; i < count; i++)
                         if ((r = check(c, &n->kids[0])) != CF_REJ_NONE)
@@ -261,8 +260,7 @@ static cf_reject_t check(cursor_t *c, const cf_avro_node_t *n) {
                                    "truncated: the body ends at a boolean");
                 if (*c->p > 1)
                         return bad(c, CF_REJ_MALFORMED,
-                                   "boolean byte %u is neither 0 nor 1",
-                                   *c->p);
+                                   "boolean byte %u is neither 0 nor 1", *c->p);
                 c->p++;
                 return CF_REJ_NONE;
         case CF_AV_INT:
@@ -288,8 +286,8 @@ static cf_reject_t check(cursor_t *c, const cf_avro_node_t *n) {
                                    (long long)v, (size_t)(c->end - c->p));
                 if ((uint64_t)v > n->cap)
                         return bad(c, CF_REJ_OVER_LIMIT,
-                                   "%lld bytes, longer than %zu",
-                                   (long long)v, n->cap);
+                                   "%lld bytes, longer than %zu", (long long)v,
+                                   n->cap);
                 c->p += v;
                 return CF_REJ_NONE;
         case CF_AV_ENUM:
@@ -324,8 +322,8 @@ static cf_reject_t check(cursor_t *c, const cf_avro_node_t *n) {
 }
 
 cf_reject_t cf_avro_bounds_check(const cf_avro_node_t *root,
-                                 const uint8_t *body, size_t len,
-                                 char *detail, size_t detail_size) {
+                                 const uint8_t *body, size_t len, char *detail,
+                                 size_t detail_size) {
         cursor_t c;
         cf_reject_t r;
         static const uint8_t empty[1];

@@ -10,7 +10,6 @@
 #include "avro_int.h"
 #include "canonical.h"
 #include "embedded.h"
-#include "framing.h"
 
 static const char empty_src[1];
 
@@ -39,15 +38,18 @@ static cf_err_t check_enum(const checker_t *ck, const char *rec,
         const cf_enum_desc_t *e = f->enm;
 
         if (!is_type(s, AVRO_ENUM) || strcmp(avro_schema_name(s), e->name))
-                return mismatch(ck, rec, f->name, "expected an enum of that "
+                return mismatch(ck, rec, f->name,
+                                "expected an enum of that "
                                 "field's enum name");
         if ((size_t)avro_schema_enum_number_of_symbols(s) != e->n)
-                return mismatch(ck, rec, f->name, "enum symbol count "
+                return mismatch(ck, rec, f->name,
+                                "enum symbol count "
                                 "differs");
         for (size_t j = 0; j < e->n; j++)
                 if (strcmp(avro_schema_enum_get(s, (int)j),
                            e->avro_symbols[j]) != 0)
-                        return mismatch(ck, rec, f->name, "enum symbols "
+                        return mismatch(ck, rec, f->name,
+                                        "enum symbols "
                                         "differ (names or order)");
         return CF_OK;
 }
@@ -103,16 +105,18 @@ static cf_err_t check_field(const checker_t *ck, const char *rec,
         case CF_F_ACTOR:
                 if (!is_type(s, AVRO_RECORD) ||
                     strcmp(avro_schema_name(s), f->record->name) != 0)
-                        return mismatch(ck, rec, f->name, "expected a record "
+                        return mismatch(ck, rec, f->name,
+                                        "expected a record "
                                         "of the table's record name");
                 return check_record(ck, f->record->name, f->record->fields,
                                     f->record->n_fields, s, k);
         case CF_F_SUBS:
-                items = is_type(s, AVRO_ARRAY) ? avro_schema_array_items(s)
-                                               : NULL;
+                items =
+                    is_type(s, AVRO_ARRAY) ? avro_schema_array_items(s) : NULL;
                 if (!is_type(items, AVRO_RECORD) ||
                     strcmp(avro_schema_name(items), f->record->name) != 0)
-                        return mismatch(ck, rec, f->name, "expected an array "
+                        return mismatch(ck, rec, f->name,
+                                        "expected an array "
                                         "of the table's record");
                 k->cap = CF_SUBS_MAX;
                 return check_record(ck, f->record->name, f->record->fields,
@@ -125,7 +129,6 @@ static cf_err_t check_record(const checker_t *ck, const char *rec,
                              const cf_field_t *fields, size_t n,
                              avro_schema_t s, cf_avro_node_t *node) {
         char what[160];
-        cf_err_t err;
 
         if (avro_schema_record_size(s) != n) {
                 snprintf(what, sizeof(what),
@@ -147,10 +150,10 @@ static cf_err_t check_record(const checker_t *ck, const char *rec,
                         return mismatch(ck, rec, fields[i].name,
                                         "field index is not its table "
                                         "position");
-                err = check_field(ck, rec, &fields[i],
-                                  avro_schema_record_field_get_by_index(
-                                      s, (int)i),
-                                  &node->kids[i]);
+                cf_err_t err = check_field(
+                    ck, rec, &fields[i],
+                    avro_schema_record_field_get_by_index(s, (int)i),
+                    &node->kids[i]);
                 if (err != CF_OK)
                         return err;
         }
@@ -194,8 +197,8 @@ static cf_err_t type_load(cf_avro_type_t *t, const cf_embedded_schema_t *e,
         err = cf_canonical_fingerprint(e->text, e->len, &t->fingerprint, why,
                                        sizeof(why));
         if (err != CF_OK) {
-                cf_errstr_set(errstr, errstr_size,
-                              "schemas/avro/%s.avsc: %s", e->name, why);
+                cf_errstr_set(errstr, errstr_size, "schemas/avro/%s.avsc: %s",
+                              e->name, why);
                 return err;
         }
         if (avro_schema_from_json_length(e->text, e->len, &t->schema) != 0) {
@@ -224,15 +227,15 @@ static cf_err_t type_load(cf_avro_type_t *t, const cf_embedded_schema_t *e,
         avro_value_iface_decref(iface); /* the value holds its own ref */
         if (rc != 0) {
                 cf_errstr_set(errstr, errstr_size,
-                              "schemas/avro/%s.avsc: avro-c value: %s",
-                              e->name, avro_strerror());
+                              "schemas/avro/%s.avsc: avro-c value: %s", e->name,
+                              avro_strerror());
                 return CF_ERR_NOMEM;
         }
         t->has_value = true;
         err = cf_avro_node_build(t->schema, &t->bounds, why, sizeof(why));
         if (err != CF_OK)
-                cf_errstr_set(errstr, errstr_size,
-                              "schemas/avro/%s.avsc: %s", e->name, why);
+                cf_errstr_set(errstr, errstr_size, "schemas/avro/%s.avsc: %s",
+                              e->name, why);
         return err;
 }
 
@@ -259,8 +262,8 @@ static cf_err_t load_all(cf_avro_t *av, char *errstr, size_t errstr_size) {
                         return err;
                 err = type == CF_EV_NONE
                           ? cf_avro_state_check(t, errstr, errstr_size)
-                          : cf_avro_event_check(cf_event_desc(type), t,
-                                                errstr, errstr_size);
+                          : cf_avro_event_check(cf_event_desc(type), t, errstr,
+                                                errstr_size);
                 if (err != CF_OK)
                         return err;
         }
@@ -274,23 +277,24 @@ static cf_err_t load_all(cf_avro_t *av, char *errstr, size_t errstr_size) {
                         return CF_ERR_INVALID;
                 }
                 for (int o = type + 1; o < CF_EV__COUNT; o++)
-                        if (av->ev[o].schema && av->ev[o].fingerprint ==
-                                                    av->ev[type].fingerprint)
+                        if (av->ev[o].schema &&
+                            av->ev[o].fingerprint == av->ev[type].fingerprint)
                                 goto dup;
                 if (av->state.schema &&
                     av->state.fingerprint == av->ev[type].fingerprint)
                         goto dup;
                 continue;
-dup:
+        dup:
                 cf_errstr_set(errstr, errstr_size,
                               "two schemas share the fingerprint of %s",
                               cf_event_type_name(type));
                 return CF_ERR_INVALID;
         }
         if (!av->state.schema) {
-                cf_errstr_set(errstr, errstr_size,
-                              "no state schema (schemas/avro/"
-                              CF_AVRO_STATE_SCHEMA ".avsc)");
+                cf_errstr_set(
+                    errstr, errstr_size,
+                    "no state schema (schemas/avro/" CF_AVRO_STATE_SCHEMA
+                    ".avsc)");
                 return CF_ERR_INVALID;
         }
         return CF_OK;
@@ -382,9 +386,8 @@ cf_err_t cf_avro_write_value(cf_avro_t *av, cf_avro_type_t *t, cf_buf_t *out,
                                   : "out of memory");
                 return err;
         }
-        avro_writer_memory_set_dest(av->writer,
-                                    (const char *)out->data + out->len,
-                                    (int64_t)size);
+        avro_writer_memory_set_dest(
+            av->writer, (const char *)out->data + out->len, (int64_t)size);
         if (avro_value_write(av->writer, &t->value) != 0 ||
             avro_writer_tell(av->writer) != (int64_t)size) {
                 cf_errstr_set(errstr, errstr_size, "avro-c write: %s",
@@ -410,9 +413,8 @@ cf_reject_t cf_avro_read_value(cf_avro_t *av, cf_avro_type_t *t,
         r = cf_avro_bounds_check(&t->bounds, body, len, detail, detail_size);
         if (r != CF_REJ_NONE)
                 return r;
-        avro_reader_memory_set_source(av->reader,
-                                      body ? (const char *)body : empty_src,
-                                      (int64_t)len);
+        avro_reader_memory_set_source(
+            av->reader, body ? (const char *)body : empty_src, (int64_t)len);
         avro_value_reset(&t->value);
         if (avro_value_read(av->reader, &t->value) != 0) {
                 cf_errstr_set(detail, detail_size, "avro-c read: %s",

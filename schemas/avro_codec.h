@@ -69,8 +69,7 @@ cf_event_type_t cf_avro_type_for_fingerprint(const cf_avro_t *av,
  *  time out of range, too many roles/subs); CF_ERR_LIMIT when out's cap is
  *  reached; CF_ERR_NOMEM. */
 cf_err_t cf_avro_encode_event(cf_avro_t *av, const cf_event_t *ev,
-                              cf_buf_t *out, char *errstr,
-                              size_t errstr_size);
+                              cf_buf_t *out, char *errstr, size_t errstr_size);
 /** Same, the Avro binary body only (no header). */
 cf_err_t cf_avro_encode_event_body(cf_avro_t *av, const cf_event_t *ev,
                                    cf_buf_t *out, char *errstr,
@@ -96,8 +95,7 @@ cf_reject_t cf_avro_decode_event_body(cf_avro_t *av, cf_event_type_t type,
 /** Appends m as one single-object record of the state schema to out.
  *  Errors as cf_avro_encode_event. */
 cf_err_t cf_avro_encode_state(cf_avro_t *av, const cf_migration_t *m,
-                              cf_buf_t *out, char *errstr,
-                              size_t errstr_size);
+                              cf_buf_t *out, char *errstr, size_t errstr_size);
 /** Decodes a state record; on CF_REJ_NONE *out is a new migration the
  *  caller frees with cf_migration_destroy(), else *out is NULL. Caps:
  *  strings CF_ID_MAX, CF_SUBS_MAX subs, CF_DISCONTINUED_MAX discontinued

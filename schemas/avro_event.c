@@ -26,8 +26,7 @@ static cf_err_t enc_fail(enc_t *e, const char *field, const char *what) {
 
 static cf_err_t avro_fail(enc_t *e, const char *field) {
         cf_errstr_set(e->errstr, e->errstr_size, "%s %s: avro-c: %s",
-                      cf_event_type_name(e->ev->type), field,
-                      avro_strerror());
+                      cf_event_type_name(e->ev->type), field, avro_strerror());
         return CF_ERR_INVALID;
 }
 
@@ -88,7 +87,8 @@ static cf_err_t set_field(enc_t *e, const cf_field_t *f, avro_value_t *v,
         case CF_F_ENUM: {
                 int32_t i = *(const int32_t *)p;
                 if (i < 0 || (size_t)i >= f->enm->n)
-                        return enc_fail(e, f->name, "enum value out of "
+                        return enc_fail(e, f->name,
+                                        "enum value out of "
                                         "range");
                 rc = avro_value_set_enum(v, i);
                 break;
@@ -107,8 +107,8 @@ static cf_err_t set_field(enc_t *e, const cf_field_t *f, avro_value_t *v,
                 }
                 break;
         case CF_F_ACTOR:
-                return set_fields(e, f->record->fields, f->record->n_fields,
-                                  v, ev);
+                return set_fields(e, f->record->fields, f->record->n_fields, v,
+                                  ev);
         case CF_F_SUBS:
                 if (ev->n_subs > CF_SUBS_MAX || (ev->n_subs && !ev->subs))
                         return enc_fail(e, f->name, "too many subscriptions");
@@ -167,8 +167,7 @@ cf_err_t cf_avro_encode_event_body(cf_avro_t *av, const cf_event_t *ev,
 }
 
 cf_err_t cf_avro_encode_event(cf_avro_t *av, const cf_event_t *ev,
-                              cf_buf_t *out, char *errstr,
-                              size_t errstr_size) {
+                              cf_buf_t *out, char *errstr, size_t errstr_size) {
         size_t mark = out->len;
         cf_err_t err;
 
@@ -208,11 +207,10 @@ static cf_reject_t dec_fail(dec_t *d, cf_reject_t r, const char *field,
                 cf_errstr_set(d->detail, d->detail_size, "%s[%ld].%s: %s",
                               d->parent, d->index, field, what);
         else if (d->parent)
-                cf_errstr_set(d->detail, d->detail_size, "%s.%s: %s",
-                              d->parent, field, what);
+                cf_errstr_set(d->detail, d->detail_size, "%s.%s: %s", d->parent,
+                              field, what);
         else
-                cf_errstr_set(d->detail, d->detail_size, "%s: %s", field,
-                              what);
+                cf_errstr_set(d->detail, d->detail_size, "%s: %s", field, what);
         return r;
 }
 
@@ -326,8 +324,8 @@ static cf_reject_t get_field(dec_t *d, const cf_field_t *f, avro_value_t *v,
                 dec_t sub = *d;
                 sub.parent = f->name;
                 sub.index = -1;
-                return get_fields(&sub, f->record->fields,
-                                  f->record->n_fields, v, ev);
+                return get_fields(&sub, f->record->fields, f->record->n_fields,
+                                  v, ev);
         }
         case CF_F_SUBS:
                 if (avro_value_get_size(v, &n) != 0)

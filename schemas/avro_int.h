@@ -52,7 +52,7 @@ typedef struct cf_avro_node_s {
 
 /** Default caps of a freshly built tree: callers tighten them. */
 #define CF_AVRO_DEFAULT_STRING_CAP CF_ID_MAX
-#define CF_AVRO_DEFAULT_ARRAY_CAP CF_SUBS_MAX
+#define CF_AVRO_DEFAULT_ARRAY_CAP  CF_SUBS_MAX
 
 /** Builds the bounds tree of schema into *out (caller's node). Links,
  *  maps and nesting deeper than CF_AVRO_DEPTH_MAX are refused. On failure
@@ -69,13 +69,13 @@ void cf_avro_node_free(cf_avro_node_t *n);
  *  nothing. CF_REJ_MALFORMED or CF_REJ_OVER_LIMIT with a detail naming the
  *  field. */
 cf_reject_t cf_avro_bounds_check(const cf_avro_node_t *root,
-                                 const uint8_t *body, size_t len,
-                                 char *detail, size_t detail_size);
+                                 const uint8_t *body, size_t len, char *detail,
+                                 size_t detail_size);
 
 /** One embedded schema, loaded. */
 typedef struct cf_avro_type_s {
-        const char *file;     /**< embedded name, e.g. "migration-requested" */
-        const char *text;     /**< embedded .avsc text (static) */
+        const char *file; /**< embedded name, e.g. "migration-requested" */
+        const char *text; /**< embedded .avsc text (static) */
         size_t text_len;
         avro_schema_t schema; /**< owned reference */
         avro_value_t value;   /**< reusable generic value, owned */
@@ -106,12 +106,40 @@ typedef struct cf_avro_layout_s {
         cf_avro_kind_t kind;
 } cf_avro_layout_t;
 
-enum { CF_AVS_PARTNER, CF_AVS_TENANT, CF_AVS_STATUS, CF_AVS_OPENED_BY, CF_AVS_OPENED_AT,
-       CF_AVS_UPDATED_AT, CF_AVS_MULTI, CF_AVS_DELEGATED, CF_AVS_SUBS, CF_AVS_DISC, CF_AVS_HANDLED,
-       CF_AVS_APPLIED, CF_AVS_OFFSET, CF_AVS__N };
-enum { CF_AVU_SOURCE_ID, CF_AVU_OFFER, CF_AVU_QUANTITY, CF_AVU_CHANNEL, CF_AVU_EXPIRES, CF_AVU_SOURCE,
-       CF_AVU_TARGET, CF_AVU_TARGET_OFFER, CF_AVU_REQUEST, CF_AVU_REQUESTS, CF_AVU_FAILURES,
-       CF_AVU_SUB_ID, CF_AVU_PROV_OFFER, CF_AVU_PROV_QUANTITY, CF_AVU_REASSIGNED, CF_AVU__N };
+enum {
+        CF_AVS_PARTNER,
+        CF_AVS_TENANT,
+        CF_AVS_STATUS,
+        CF_AVS_OPENED_BY,
+        CF_AVS_OPENED_AT,
+        CF_AVS_UPDATED_AT,
+        CF_AVS_MULTI,
+        CF_AVS_DELEGATED,
+        CF_AVS_SUBS,
+        CF_AVS_DISC,
+        CF_AVS_HANDLED,
+        CF_AVS_APPLIED,
+        CF_AVS_OFFSET,
+        CF_AVS__N
+};
+enum {
+        CF_AVU_SOURCE_ID,
+        CF_AVU_OFFER,
+        CF_AVU_QUANTITY,
+        CF_AVU_CHANNEL,
+        CF_AVU_EXPIRES,
+        CF_AVU_SOURCE,
+        CF_AVU_TARGET,
+        CF_AVU_TARGET_OFFER,
+        CF_AVU_REQUEST,
+        CF_AVU_REQUESTS,
+        CF_AVU_FAILURES,
+        CF_AVU_SUB_ID,
+        CF_AVU_PROV_OFFER,
+        CF_AVU_PROV_QUANTITY,
+        CF_AVU_REASSIGNED,
+        CF_AVU__N
+};
 enum { CF_AVD_OFFER, CF_AVD_SUCCESSOR, CF_AVD__N };
 extern const cf_avro_layout_t cf_avro_state_fields[CF_AVS__N];
 extern const cf_avro_layout_t cf_avro_sub_fields[CF_AVU__N];

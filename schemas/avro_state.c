@@ -15,22 +15,34 @@
 #include "handlers/handlers.h"
 
 const cf_avro_layout_t cf_avro_state_fields[CF_AVS__N] = {
-    {"partner_id", CF_AV_STRING},    {"customer_tenant_id", CF_AV_STRING},
-    {"status", CF_AV_ENUM},          {"opened_by", CF_AV_STRING},
-    {"opened_at", CF_AV_LONG},       {"updated_at", CF_AV_LONG},
-    {"multi_channel", CF_AV_BOOLEAN}, {"delegated_admin", CF_AV_BOOLEAN},
-    {"subs", CF_AV_ARRAY},           {"discontinued", CF_AV_ARRAY},
-    {"handled", CF_AV_ARRAY},        {"applied", CF_AV_LONG},
+    {"partner_id", CF_AV_STRING},
+    {"customer_tenant_id", CF_AV_STRING},
+    {"status", CF_AV_ENUM},
+    {"opened_by", CF_AV_STRING},
+    {"opened_at", CF_AV_LONG},
+    {"updated_at", CF_AV_LONG},
+    {"multi_channel", CF_AV_BOOLEAN},
+    {"delegated_admin", CF_AV_BOOLEAN},
+    {"subs", CF_AV_ARRAY},
+    {"discontinued", CF_AV_ARRAY},
+    {"handled", CF_AV_ARRAY},
+    {"applied", CF_AV_LONG},
     {"last_input_offset", CF_AV_LONG},
 };
 
 const cf_avro_layout_t cf_avro_sub_fields[CF_AVU__N] = {
-    {"source_subscription_id", CF_AV_STRING}, {"offer_id", CF_AV_STRING},
-    {"quantity", CF_AV_INT},                  {"channel", CF_AV_ENUM},
-    {"expires_at", CF_AV_LONG},               {"source", CF_AV_ENUM},
-    {"target", CF_AV_ENUM},                   {"target_offer_id", CF_AV_STRING},
-    {"request_id", CF_AV_STRING},             {"requests", CF_AV_LONG},
-    {"failures", CF_AV_LONG},                 {"subscription_id", CF_AV_STRING},
+    {"source_subscription_id", CF_AV_STRING},
+    {"offer_id", CF_AV_STRING},
+    {"quantity", CF_AV_INT},
+    {"channel", CF_AV_ENUM},
+    {"expires_at", CF_AV_LONG},
+    {"source", CF_AV_ENUM},
+    {"target", CF_AV_ENUM},
+    {"target_offer_id", CF_AV_STRING},
+    {"request_id", CF_AV_STRING},
+    {"requests", CF_AV_LONG},
+    {"failures", CF_AV_LONG},
+    {"subscription_id", CF_AV_STRING},
     {"provisioned_offer_id", CF_AV_STRING},
     {"provisioned_quantity", CF_AV_INT},
     {"licenses_reassigned", CF_AV_BOOLEAN},
@@ -51,17 +63,19 @@ static cf_err_t layout_fail(const char *rec, const char *field,
 }
 
 static cf_err_t check_layout(const cf_avro_node_t *n, const char *rec,
-                             const cf_avro_layout_t *l, size_t count, char *errstr,
-                             size_t errstr_size) {
+                             const cf_avro_layout_t *l, size_t count,
+                             char *errstr, size_t errstr_size) {
         if (n->kind != CF_AV_RECORD || n->n != count)
-                return layout_fail(rec, "*", "not the record avro_state.c "
+                return layout_fail(rec, "*",
+                                   "not the record avro_state.c "
                                    "writes (field count)",
                                    errstr, errstr_size);
         for (size_t i = 0; i < count; i++)
                 if (!n->kids[i].name ||
                     strcmp(n->kids[i].name, l[i].name) != 0 ||
                     n->kids[i].kind != l[i].kind)
-                        return layout_fail(rec, l[i].name, "name, position "
+                        return layout_fail(rec, l[i].name,
+                                           "name, position "
                                            "or type differs",
                                            errstr, errstr_size);
         return CF_OK;
@@ -69,8 +83,8 @@ static cf_err_t check_layout(const cf_avro_node_t *n, const char *rec,
 
 /* The enum's symbols must be the C names in UPPER_SNAKE, in C order. */
 static cf_err_t check_symbols(avro_schema_t e, const char *field,
-                              const char *(*name)(int), int count,
-                              char *errstr, size_t errstr_size) {
+                              const char *(*name)(int), int count, char *errstr,
+                              size_t errstr_size) {
         char want[64];
 
         if (!e || avro_typeof(e) != AVRO_ENUM ||
@@ -111,14 +125,14 @@ cf_err_t cf_avro_state_check(cf_avro_type_t *t, char *errstr,
         avro_schema_t sub;
         cf_err_t err;
 
-        if ((err = check_layout(root, "MigrationState", cf_avro_state_fields, CF_AVS__N,
-                                errstr, errstr_size)) != CF_OK ||
+        if ((err = check_layout(root, "MigrationState", cf_avro_state_fields,
+                                CF_AVS__N, errstr, errstr_size)) != CF_OK ||
             (err = check_layout(&root->kids[CF_AVS_SUBS].kids[0],
-                                "SubscriptionState", cf_avro_sub_fields, CF_AVU__N,
-                                errstr, errstr_size)) != CF_OK ||
+                                "SubscriptionState", cf_avro_sub_fields,
+                                CF_AVU__N, errstr, errstr_size)) != CF_OK ||
             (err = check_layout(&root->kids[CF_AVS_DISC].kids[0],
-                                "DiscontinuedOffer", cf_avro_disc_fields, CF_AVD__N,
-                                errstr, errstr_size)) != CF_OK)
+                                "DiscontinuedOffer", cf_avro_disc_fields,
+                                CF_AVD__N, errstr, errstr_size)) != CF_OK)
                 return err;
         if (root->kids[CF_AVS_HANDLED].kids[0].kind != CF_AV_FIXED ||
             root->kids[CF_AVS_HANDLED].kids[0].cap != CF_AVRO_HASH_SIZE)
@@ -186,8 +200,7 @@ static cf_err_t put_str(senc_t *e, avro_value_t *rec, int idx,
                 s = "";
         if ((n = cf_strnlen(s, CF_ID_MAX + 1)) > CF_ID_MAX)
                 return senc_fail(e, "string over CF_ID_MAX");
-        return avro_value_set_string_len(&v, s, n + 1) ? senc_fail(e,
-                                                                   "avro-c")
+        return avro_value_set_string_len(&v, s, n + 1) ? senc_fail(e, "avro-c")
                                                        : CF_OK;
 }
 
@@ -242,7 +255,8 @@ static cf_err_t put_sub(senc_t *e, avro_value_t *r, const cf_sub_state_t *s) {
         const cf_avro_layout_t *l = cf_avro_sub_fields;
         cf_err_t err;
 
-        if ((err = put_str(e, r, CF_AVU_SOURCE_ID, l, s->source_subscription_id)) ||
+        if ((err = put_str(e, r, CF_AVU_SOURCE_ID, l,
+                           s->source_subscription_id)) ||
             (err = put_str(e, r, CF_AVU_OFFER, l, s->offer_id)) ||
             (err = put_int(e, r, CF_AVU_QUANTITY, l, s->quantity)) ||
             (err = put_enum(e, r, CF_AVU_CHANNEL, l, s->channel,
@@ -257,10 +271,12 @@ static cf_err_t put_sub(senc_t *e, avro_value_t *r, const cf_sub_state_t *s) {
             (err = put_long(e, r, CF_AVU_REQUESTS, l, s->requests)) ||
             (err = put_long(e, r, CF_AVU_FAILURES, l, s->failures)) ||
             (err = put_str(e, r, CF_AVU_SUB_ID, l, s->subscription_id)) ||
-            (err = put_str(e, r, CF_AVU_PROV_OFFER, l, s->provisioned_offer_id)) ||
+            (err = put_str(e, r, CF_AVU_PROV_OFFER, l,
+                           s->provisioned_offer_id)) ||
             (err = put_int(e, r, CF_AVU_PROV_QUANTITY, l,
                            s->provisioned_quantity)) ||
-            (err = put_bool(e, r, CF_AVU_REASSIGNED, l, s->licenses_reassigned)))
+            (err =
+                 put_bool(e, r, CF_AVU_REASSIGNED, l, s->licenses_reassigned)))
                 return err;
         return CF_OK;
 }
@@ -276,8 +292,7 @@ static cf_err_t append(senc_t *e, avro_value_t *rec, int idx,
                                                  : CF_OK;
 }
 
-static cf_err_t put_state(senc_t *e, avro_value_t *r,
-                          const cf_migration_t *m) {
+static cf_err_t put_state(senc_t *e, avro_value_t *r, const cf_migration_t *m) {
         const cf_avro_layout_t *l = cf_avro_state_fields;
         avro_value_t el;
         uint8_t h[CF_AVRO_HASH_SIZE];
@@ -313,8 +328,9 @@ static cf_err_t put_state(senc_t *e, avro_value_t *r,
                 if ((err = append(e, r, CF_AVS_DISC, &el)) ||
                     (err = put_str(e, &el, CF_AVD_OFFER, cf_avro_disc_fields,
                                    m->discontinued[i].offer_id)) ||
-                    (err = put_str(e, &el, CF_AVD_SUCCESSOR, cf_avro_disc_fields,
-                                   m->discontinued[i].successor_offer_id)))
+                    (err =
+                         put_str(e, &el, CF_AVD_SUCCESSOR, cf_avro_disc_fields,
+                                 m->discontinued[i].successor_offer_id)))
                         return err;
         e->field = "handled";
         if (m->n_handled > CF_EVENTS_PER_KEY_MAX)
@@ -333,17 +349,15 @@ static cf_err_t put_state(senc_t *e, avro_value_t *r,
 }
 
 cf_err_t cf_avro_encode_state(cf_avro_t *av, const cf_migration_t *m,
-                              cf_buf_t *out, char *errstr,
-                              size_t errstr_size) {
+                              cf_buf_t *out, char *errstr, size_t errstr_size) {
         senc_t e = {errstr, errstr_size, ""};
         size_t mark = out->len;
         cf_err_t err;
 
         avro_value_reset(&av->state.value);
         err = put_state(&e, &av->state.value, m);
-        if (err == CF_OK &&
-            (err = cf_framing_write_header(out, av->state.fingerprint)) !=
-                CF_OK)
+        if (err == CF_OK && (err = cf_framing_write_header(
+                                 out, av->state.fingerprint)) != CF_OK)
                 cf_errstr_set(errstr, errstr_size, "%s",
                               err == CF_ERR_LIMIT ? "buffer cap reached"
                                                   : "out of memory");
@@ -356,4 +370,3 @@ cf_err_t cf_avro_encode_state(cf_avro_t *av, const cf_migration_t *m,
         }
         return err;
 }
-

@@ -78,9 +78,9 @@ static cf_reject_t get_int(sdec_t *d, avro_value_t *rec, int idx,
 
         if (r != CF_REJ_NONE)
                 return r;
-        return avro_value_get_int(&v, out) ? sdec_fail(d, CF_REJ_MALFORMED,
-                                                       "not an int")
-                                           : CF_REJ_NONE;
+        return avro_value_get_int(&v, out)
+                   ? sdec_fail(d, CF_REJ_MALFORMED, "not an int")
+                   : CF_REJ_NONE;
 }
 
 static cf_reject_t get_bool(sdec_t *d, avro_value_t *rec, int idx,
@@ -117,23 +117,29 @@ static cf_reject_t get_sub(sdec_t *d, avro_value_t *el, cf_sub_state_t *s) {
         int ch = 0, src = 0, tgt = 0;
         cf_reject_t r;
 
-        if ((r = get_str(d, el, CF_AVU_SOURCE_ID, l, &s->source_subscription_id)) ||
+        if ((r = get_str(d, el, CF_AVU_SOURCE_ID, l,
+                         &s->source_subscription_id)) ||
             (r = get_str(d, el, CF_AVU_OFFER, l, &s->offer_id)) ||
             (r = get_int(d, el, CF_AVU_QUANTITY, l, &s->quantity)) ||
             (r = get_enum(d, el, CF_AVU_CHANNEL, l, (int)cf_enum_channel.n,
                           &ch)) ||
-            (r = get_long(d, el, CF_AVU_EXPIRES, l, TIME_RANGE, &s->expires_at)) ||
+            (r = get_long(d, el, CF_AVU_EXPIRES, l, TIME_RANGE,
+                          &s->expires_at)) ||
             (r = get_enum(d, el, CF_AVU_SOURCE, l, CF_SRC__COUNT, &src)) ||
             (r = get_enum(d, el, CF_AVU_TARGET, l, CF_TGT__COUNT, &tgt)) ||
             (r = get_str(d, el, CF_AVU_TARGET_OFFER, l, &s->target_offer_id)) ||
             (r = get_str(d, el, CF_AVU_REQUEST, l, &s->request_id)) ||
-            (r = get_long(d, el, CF_AVU_REQUESTS, l, 0, UINT32_MAX, &requests)) ||
-            (r = get_long(d, el, CF_AVU_FAILURES, l, 0, UINT32_MAX, &failures)) ||
+            (r = get_long(d, el, CF_AVU_REQUESTS, l, 0, UINT32_MAX,
+                          &requests)) ||
+            (r = get_long(d, el, CF_AVU_FAILURES, l, 0, UINT32_MAX,
+                          &failures)) ||
             (r = get_str(d, el, CF_AVU_SUB_ID, l, &s->subscription_id)) ||
-            (r = get_str(d, el, CF_AVU_PROV_OFFER, l, &s->provisioned_offer_id)) ||
+            (r = get_str(d, el, CF_AVU_PROV_OFFER, l,
+                         &s->provisioned_offer_id)) ||
             (r = get_int(d, el, CF_AVU_PROV_QUANTITY, l,
                          &s->provisioned_quantity)) ||
-            (r = get_bool(d, el, CF_AVU_REASSIGNED, l, &s->licenses_reassigned)))
+            (r = get_bool(d, el, CF_AVU_REASSIGNED, l,
+                          &s->licenses_reassigned)))
                 return r;
         s->channel = ch;
         s->source = (cf_source_status_t)src;
@@ -144,8 +150,8 @@ static cf_reject_t get_sub(sdec_t *d, avro_value_t *el, cf_sub_state_t *s) {
 }
 
 /* The array field idx of rec: *arr and its size, at most cap. */
-static cf_reject_t get_array(sdec_t *d, avro_value_t *rec, int idx,
-                             size_t cap, avro_value_t *arr, size_t *n) {
+static cf_reject_t get_array(sdec_t *d, avro_value_t *rec, int idx, size_t cap,
+                             avro_value_t *arr, size_t *n) {
         cf_reject_t r = get(d, rec, idx, cf_avro_state_fields, arr);
 
         if (r != CF_REJ_NONE)

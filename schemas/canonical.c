@@ -19,8 +19,8 @@ typedef struct canon_s {
         size_t errstr_size;
 } canon_t;
 
-static const char *const primitives[] = {
-    "null", "boolean", "int", "long", "float", "double", "bytes", "string"};
+static const char *const primitives[] = {"null",  "boolean", "int",   "long",
+                                         "float", "double",  "bytes", "string"};
 
 static bool is_primitive(const char *s) {
         for (size_t i = 0; i < sizeof(primitives) / sizeof(primitives[0]); i++)
@@ -35,8 +35,8 @@ static bool valid_simple(const char *s, size_t n) {
                 return false;
         for (size_t i = 0; i < n; i++) {
                 char c = s[i];
-                bool alpha = (c >= 'A' && c <= 'Z') ||
-                             (c >= 'a' && c <= 'z') || c == '_';
+                bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                             c == '_';
                 if (!alpha && (i == 0 || c < '0' || c > '9'))
                         return false;
         }
@@ -60,8 +60,8 @@ static bool valid_dotted(const char *s) {
 static cf_err_t fail(canon_t *c, cf_err_t err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static cf_err_t fail(canon_t *c, cf_err_t err, const char *fmt, ...) {
-        va_list ap;
         if (c->errstr && c->errstr_size) {
+                va_list ap;
                 va_start(ap, fmt);
                 vsnprintf(c->errstr, c->errstr_size, fmt, ap);
                 va_end(ap);
@@ -113,8 +113,7 @@ static bool resolve(const canon_t *c, const char *name, const char *ns,
                 if (n > 0 && (size_t)n < size && defined(c, full))
                         return true;
         }
-        return snprintf(full, size, "%s", name) < (int)size &&
-               defined(c, full);
+        return snprintf(full, size, "%s", name) < (int)size && defined(c, full);
 }
 
 static cf_err_t walk(canon_t *c, json_t *s, const char *ns, int depth);
@@ -126,18 +125,22 @@ static cf_err_t walk_fields(canon_t *c, json_t *fields, const char *full,
         json_t *f;
 
         if (!json_is_array(fields))
-                return fail(c, CF_ERR_INVALID, "record %s without a fields "
-                            "array", full);
+                return fail(c, CF_ERR_INVALID,
+                            "record %s without a fields "
+                            "array",
+                            full);
         if ((err = emit(c, ",\"fields\":[")) != CF_OK)
                 return err;
         json_array_foreach(fields, i, f) {
-                const char *fname = json_is_object(f) ? str_member(f, "name")
-                                                      : NULL;
-                json_t *ftype = json_is_object(f) ? json_object_get(f, "type")
-                                                  : NULL;
+                const char *fname =
+                    json_is_object(f) ? str_member(f, "name") : NULL;
+                json_t *ftype =
+                    json_is_object(f) ? json_object_get(f, "type") : NULL;
                 if (!fname || !valid_simple(fname, strlen(fname)))
-                        return fail(c, CF_ERR_INVALID, "a field of record %s "
-                                    "has no valid name", full);
+                        return fail(c, CF_ERR_INVALID,
+                                    "a field of record %s "
+                                    "has no valid name",
+                                    full);
                 if (!ftype)
                         return fail(c, CF_ERR_INVALID, "field %s has no type",
                                     fname);
@@ -163,21 +166,27 @@ static cf_err_t walk_symbols(canon_t *c, json_t *syms, const char *full) {
         json_t *v;
 
         if (!json_is_array(syms))
-                return fail(c, CF_ERR_INVALID, "enum %s without a symbols "
-                            "array", full);
+                return fail(c, CF_ERR_INVALID,
+                            "enum %s without a symbols "
+                            "array",
+                            full);
         if ((err = emit(c, ",\"symbols\":[")) != CF_OK)
                 return err;
         json_array_foreach(syms, i, v) {
                 const char *sym = json_string_value(v);
                 if (!sym || strlen(sym) != json_string_length(v) ||
                     !valid_simple(sym, strlen(sym)))
-                        return fail(c, CF_ERR_INVALID, "enum %s has an "
-                                    "invalid symbol", full);
+                        return fail(c, CF_ERR_INVALID,
+                                    "enum %s has an "
+                                    "invalid symbol",
+                                    full);
                 for (size_t j = 0; j < i; j++)
                         if (strcmp(sym, json_string_value(
                                             json_array_get(syms, j))) == 0)
-                                return fail(c, CF_ERR_INVALID, "enum symbol "
-                                            "%s listed twice", sym);
+                                return fail(c, CF_ERR_INVALID,
+                                            "enum symbol "
+                                            "%s listed twice",
+                                            sym);
                 if ((i && (err = emit(c, ",")) != CF_OK) ||
                     (err = emit_quoted(c, sym)) != CF_OK)
                         return err;
@@ -202,8 +211,10 @@ static cf_err_t walk_named(canon_t *c, json_t *s, const char *type,
                 n = snprintf(full, sizeof(full), "%s", name);
         } else {
                 if (nsv && !json_is_string(nsv) && !json_is_null(nsv))
-                        return fail(c, CF_ERR_INVALID, "namespace of %s is "
-                                    "not a string", name);
+                        return fail(c, CF_ERR_INVALID,
+                                    "namespace of %s is "
+                                    "not a string",
+                                    name);
                 if (json_is_string(nsv))
                         ns = json_string_value(nsv);
                 n = ns[0] ? snprintf(full, sizeof(full), "%s.%s", ns, name)
@@ -240,16 +251,18 @@ static cf_err_t walk_named(canon_t *c, json_t *s, const char *type,
             (err = emit_quoted(c, type)) != CF_OK)
                 return err;
         if (strcmp(type, "record") == 0) {
-                err = walk_fields(c, json_object_get(s, "fields"), full,
-                                  inner, depth);
+                err = walk_fields(c, json_object_get(s, "fields"), full, inner,
+                                  depth);
         } else if (strcmp(type, "enum") == 0) {
                 err = walk_symbols(c, json_object_get(s, "symbols"), full);
         } else {
                 json_t *size = json_object_get(s, "size");
                 if (!json_is_integer(size) || json_integer_value(size) < 0 ||
                     json_integer_value(size) > INT32_MAX)
-                        return fail(c, CF_ERR_INVALID, "fixed %s has no "
-                                    "valid size", full);
+                        return fail(c, CF_ERR_INVALID,
+                                    "fixed %s has no "
+                                    "valid size",
+                                    full);
                 snprintf(num, sizeof(num), ",\"size\":%lld",
                          (long long)json_integer_value(size));
                 err = emit(c, num);
@@ -315,8 +328,10 @@ static cf_err_t walk(canon_t *c, json_t *s, const char *ns, int depth) {
                 bool arr = type[0] == 'a';
                 json_t *inner = json_object_get(s, arr ? "items" : "values");
                 if (!inner)
-                        return fail(c, CF_ERR_INVALID, "%s without its item "
-                                    "type", type);
+                        return fail(c, CF_ERR_INVALID,
+                                    "%s without its item "
+                                    "type",
+                                    type);
                 if ((err = emit(c, arr ? "{\"type\":\"array\",\"items\":"
                                        : "{\"type\":\"map\",\"values\":")) !=
                         CF_OK ||
@@ -374,9 +389,8 @@ uint64_t cf_canonical_crc64(const void *data, size_t len) {
         return fp;
 }
 
-cf_err_t cf_canonical_fingerprint(const char *text, size_t len,
-                                  uint64_t *out, char *errstr,
-                                  size_t errstr_size) {
+cf_err_t cf_canonical_fingerprint(const char *text, size_t len, uint64_t *out,
+                                  char *errstr, size_t errstr_size) {
         cf_buf_t b;
         cf_err_t err;
 

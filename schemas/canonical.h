@@ -53,8 +53,7 @@ uint64_t cf_canonical_crc64(const void *data, size_t len);
 
 /** Fingerprint of a schema: the CRC-64-AVRO of its canonical form. Errors
  *  as cf_canonical_form; *out is set only on CF_OK. */
-cf_err_t cf_canonical_fingerprint(const char *text, size_t len,
-                                  uint64_t *out, char *errstr,
-                                  size_t errstr_size);
+cf_err_t cf_canonical_fingerprint(const char *text, size_t len, uint64_t *out,
+                                  char *errstr, size_t errstr_size);
 
 #endif

@@ -10,7 +10,8 @@
  *       <stem>-state-<k>.bin. Next to each .bin, a .json holding what
  *       decoding it must give (the event's JSON, the state's JSON line).
  *   avro_interop_tool decode DIR
- *       decodes every .bin file of DIR (event or state, by fingerprint) and prints
+ *       decodes every .bin file of DIR (event or state, by fingerprint) and
+ * prints
  *       "<file> <json>" per record, sorted by file name.
  *
  * Exit status: 0 on success, 1 when anything failed, 2 on usage errors. */
@@ -129,8 +130,7 @@ static cf_catalog_t *catalog_for(const char *path) {
 
         if (n <= 6 || n + 8 >= sizeof(cpath))
                 return NULL;
-        snprintf(cpath, sizeof(cpath), "%.*s.catalog.json", (int)(n - 6),
-                 path);
+        snprintf(cpath, sizeof(cpath), "%.*s.catalog.json", (int)(n - 6), path);
         if (stat(cpath, &st) != 0)
                 return NULL;
         if (cf_catalog_load_json(cpath, &cat, err, sizeof(err)) != CF_OK) {
@@ -191,8 +191,7 @@ static int encode_file(cf_avro_t *av, const char *dir, const char *path,
         }
         for (cf_migration_t *m = cf_store_next(st, NULL); rc == 0 && m;
              m = cf_store_next(st, m)) {
-                snprintf(name, sizeof(name), "%s-state-%zu", stem,
-                         ++*n_states);
+                snprintf(name, sizeof(name), "%s-state-%zu", stem, ++*n_states);
                 rc = put_state(av, dir, name, m, &b);
         }
         free(line);
@@ -223,8 +222,8 @@ static int encode(int argc, char **argv) {
         for (int i = 1; rc == 0 && i < argc; i++)
                 rc = encode_file(av, dir, argv[i], &n_events, &n_states);
         cf_avro_destroy(av);
-        fprintf(stderr, "encoded %zu events and %zu states into %s\n",
-                n_events, n_states, dir);
+        fprintf(stderr, "encoded %zu events and %zu states into %s\n", n_events,
+                n_states, dir);
         return rc;
 }
 

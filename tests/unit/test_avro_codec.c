@@ -72,21 +72,17 @@ static void roundtrip(const cf_event_t *ev, const char *where) {
         j1 = json_of(ev);
         j2 = json_of(&back);
         if (strcmp(j1, j2) != 0)
-                fail_msg("%s: JSON differs after Avro:\n%s\n%s", where, j1,
-                         j2);
-        assert_int_equal(cf_avro_encode_event(av, &back, &b2, err,
-                                              sizeof(err)),
+                fail_msg("%s: JSON differs after Avro:\n%s\n%s", where, j1, j2);
+        assert_int_equal(cf_avro_encode_event(av, &back, &b2, err, sizeof(err)),
                          CF_OK);
         assert_int_equal(b1.len, b2.len);
         assert_memory_equal(b1.data, b2.data, b1.len);
         /* the body alone, through the *_body pair */
         cf_buf_reset(&b2);
-        assert_int_equal(cf_avro_encode_event_body(av, ev, &b2, err,
-                                                   sizeof(err)),
-                         CF_OK);
+        assert_int_equal(
+            cf_avro_encode_event_body(av, ev, &b2, err, sizeof(err)), CF_OK);
         assert_int_equal(b2.len, b1.len - CF_FRAMING_HEADER_SIZE);
-        assert_memory_equal(b2.data, b1.data + CF_FRAMING_HEADER_SIZE,
-                            b2.len);
+        assert_memory_equal(b2.data, b1.data + CF_FRAMING_HEADER_SIZE, b2.len);
         assert_int_equal(cf_avro_decode_event_body(av, ev->type, b2.data,
                                                    b2.len, &back, detail,
                                                    sizeof(detail)),
@@ -125,8 +121,7 @@ static void test_examples_roundtrip(void **state) {
                         continue;
                 snprintf(path, sizeof(path), "examples/%s", de->d_name);
                 assert_non_null(f = fopen(path, "r"));
-                for (size_t no = 1; (n = getline(&line, &cap, f)) >= 0;
-                     no++) {
+                for (size_t no = 1; (n = getline(&line, &cap, f)) >= 0; no++) {
                         cf_event_t ev;
                         lines++;
                         cf_event_init(&ev);
@@ -134,8 +129,8 @@ static void test_examples_roundtrip(void **state) {
                         if (cf_json_decode_event(line, (size_t)n, &ev, detail,
                                                  sizeof(detail)) ==
                             CF_REJ_NONE) {
-                                snprintf(where, sizeof(where), "%s:%zu",
-                                         path, no);
+                                snprintf(where, sizeof(where), "%s:%zu", path,
+                                         no);
                                 roundtrip(&ev, where);
                                 seen[ev.type] = true;
                                 events++;
@@ -146,8 +141,8 @@ static void test_examples_roundtrip(void **state) {
                 fclose(f);
         }
         closedir(dir);
-        printf("examples: %zu lines, %zu events through Avro and back\n",
-               lines, events);
+        printf("examples: %zu lines, %zu events through Avro and back\n", lines,
+               events);
         assert_true(events > 0);
         assert_true(seen[CF_EV_MIGRATION_REQUESTED]);
 }
@@ -166,17 +161,20 @@ static void fill_str(char *dst, size_t cap, const char *field,
                 dst[0] = (char)('a' + f->seed % 26);
                 dst[cap] = '\0';
         } else {
-                snprintf(dst, cap + 1, "%s-%u \xc3\xa9\"\\/%s", field,
-                         f->seed, f->variant ? "\xe2\x82\xac" : "");
+                snprintf(dst, cap + 1, "%s-%u \xc3\xa9\"\\/%s", field, f->seed,
+                         f->variant ? "\xe2\x82\xac" : "");
         }
 }
 
 static void fill_fields(cf_event_t *ev, const cf_field_t *fields, size_t n,
                         void *base, fill_t *f) {
         static const int32_t ints[] = {0, 1, -1, 25, INT32_MAX, INT32_MIN};
-        static const int64_t times[] = {
-            INT64_C(1772355600000), INT64_C(1772355600123), CF_TIME_MIN,
-            CF_TIME_MAX, 0, -1};
+        static const int64_t times[] = {INT64_C(1772355600000),
+                                        INT64_C(1772355600123),
+                                        CF_TIME_MIN,
+                                        CF_TIME_MAX,
+                                        0,
+                                        -1};
 
         for (size_t i = 0; i < n; i++) {
                 const cf_field_t *fd = &fields[i];
@@ -236,8 +234,8 @@ static void fill_fields(cf_event_t *ev, const cf_field_t *fields, size_t n,
                         ev->n_subs = ns;
                         for (size_t k = 0; k < ns; k++)
                                 fill_fields(ev, fd->record->fields,
-                                            fd->record->n_fields,
-                                            &ev->subs[k], f);
+                                            fd->record->n_fields, &ev->subs[k],
+                                            f);
                         break;
                 }
                 }
@@ -265,8 +263,7 @@ static void test_every_type_roundtrip(void **state) {
                         for (unsigned seed = 0; seed < 4; seed++) {
                                 snprintf(where, sizeof(where),
                                          "%s variant %d seed %u",
-                                         cf_event_type_name(t), variant,
-                                         seed);
+                                         cf_event_type_name(t), variant, seed);
                                 build(&ev, t, variant, seed * 7);
                                 roundtrip(&ev, where);
                         }
@@ -307,7 +304,6 @@ static void test_encode_refuses_broken_events(void **state) {
         cf_buf_clear(&b);
         cf_event_clear(&ev);
 }
-
 
 int main(void) {
         const struct CMUnitTest tests[] = {

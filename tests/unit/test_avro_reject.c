@@ -106,7 +106,7 @@ static void expect(const w_t *w, cf_reject_t r, const char *what) {
         got = decode(w, &ev, detail, sizeof(detail));
         if (got != r || (what && !strstr(detail, what)))
                 fail_msg("expected %s (\"%s\"), got %s: \"%s\"",
-                         cf_reject_name(r), what ? what : "", 
+                         cf_reject_name(r), what ? what : "",
                          cf_reject_name(got), detail);
         if (r != CF_REJ_NONE)
                 assert_true(detail[0] != '\0');
@@ -148,8 +148,7 @@ static void test_handwritten_records_decode(void **state) {
 
         cf_event_init(&ev);
         w_envelope(&w, CF_EV_INVITATION_ACCEPTED, "e-1");
-        assert_int_equal(decode(&w, &ev, detail, sizeof(detail)),
-                         CF_REJ_NONE);
+        assert_int_equal(decode(&w, &ev, detail, sizeof(detail)), CF_REJ_NONE);
         assert_string_equal(ev.event_id, "e-1");
         assert_string_equal(ev.correlation_id, "");
         /* roles written as one negative-count block (count, byte size) */
@@ -160,8 +159,7 @@ static void test_handwritten_records_decode(void **state) {
         w_str(&w, "sales-agent");
         w_long(&w, 0);
         w_request_tail(&w, 2);
-        assert_int_equal(decode(&w, &ev, detail, sizeof(detail)),
-                         CF_REJ_NONE);
+        assert_int_equal(decode(&w, &ev, detail, sizeof(detail)), CF_REJ_NONE);
         assert_int_equal(ev.n_roles, 2);
         assert_string_equal(ev.roles[1], "sales-agent");
         assert_int_equal(ev.n_subs, 2);
@@ -172,8 +170,7 @@ static void test_handwritten_records_decode(void **state) {
 
 static void test_forged_lengths_do_not_allocate(void **state) {
         static const int64_t huge[] = {INT64_C(1) << 40, INT64_MAX,
-                                       INT64_C(0x7fffffff),
-                                       INT64_C(1) << 33};
+                                       INT64_C(0x7fffffff), INT64_C(1) << 33};
         w_t w;
         (void)state;
 
@@ -351,16 +348,14 @@ static void test_framing_and_fingerprints(void **state) {
         assert_int_equal(cf_avro_decode_event(av, big, CF_RECORD_MAX + 1, &ev,
                                               detail, sizeof(detail)),
                          CF_REJ_OVER_LIMIT);
-        assert_int_equal(cf_avro_decode_event_body(av,
-                                                   CF_EV_INVITATION_ACCEPTED,
-                                                   big, CF_RECORD_MAX + 1,
-                                                   &ev, detail,
-                                                   sizeof(detail)),
+        assert_int_equal(cf_avro_decode_event_body(
+                             av, CF_EV_INVITATION_ACCEPTED, big,
+                             CF_RECORD_MAX + 1, &ev, detail, sizeof(detail)),
                          CF_REJ_OVER_LIMIT);
         free(big);
-        assert_int_equal(cf_avro_decode_event(av, NULL, 0, &ev, detail,
-                                              sizeof(detail)),
-                         CF_REJ_MALFORMED);
+        assert_int_equal(
+            cf_avro_decode_event(av, NULL, 0, &ev, detail, sizeof(detail)),
+            CF_REJ_MALFORMED);
         assert_int_equal(cf_avro_decode_event_body(av, CF_EV_NONE, "", 0, &ev,
                                                    detail, sizeof(detail)),
                          CF_REJ_UNKNOWN_TYPE);
@@ -493,8 +488,7 @@ static void test_mutations(void **state) {
                         cf_buf_reset(&b);
                         if (cf_avro_encode_event(av, &ev, &b, err,
                                                  sizeof(err)) != CF_OK)
-                                fail_msg("accepted but not encodable: %s",
-                                         err);
+                                fail_msg("accepted but not encodable: %s", err);
                 } else {
                         refused++;
                         assert_true(detail[0] != '\0');

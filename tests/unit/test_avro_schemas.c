@@ -74,22 +74,19 @@ static void check_docs(const char *file, json_t *s) {
         if (!json_is_object(s))
                 return;
         v = json_object_get(s, "type");
-        if (json_is_string(v) &&
-            (strcmp(json_string_value(v), "record") == 0 ||
-             strcmp(json_string_value(v), "enum") == 0 ||
-             strcmp(json_string_value(v), "fixed") == 0)) {
+        if (json_is_string(v) && (strcmp(json_string_value(v), "record") == 0 ||
+                                  strcmp(json_string_value(v), "enum") == 0 ||
+                                  strcmp(json_string_value(v), "fixed") == 0)) {
                 json_t *doc = json_object_get(s, "doc");
                 if (!json_is_string(doc) || json_string_length(doc) == 0)
                         fail_msg("%s: %s has no doc", file,
-                                 json_string_value(
-                                     json_object_get(s, "name")));
+                                 json_string_value(json_object_get(s, "name")));
         }
         json_array_foreach(json_object_get(s, "fields"), i, v) {
                 json_t *doc = json_object_get(v, "doc");
                 if (!json_is_string(doc) || json_string_length(doc) == 0)
                         fail_msg("%s: field %s has no doc", file,
-                                 json_string_value(
-                                     json_object_get(v, "name")));
+                                 json_string_value(json_object_get(v, "name")));
                 check_docs(file, json_object_get(v, "type"));
         }
         check_docs(file, json_object_get(s, "items"));
@@ -128,8 +125,7 @@ static void check_field(const char *file, const char *ev_name,
         case CF_F_TYPE:
                 assert_true(is_str(t, "string"));
                 if (!is_str(def, ev_name))
-                        fail_msg("%s: type's default is not %s", file,
-                                 ev_name);
+                        fail_msg("%s: type's default is not %s", file, ev_name);
                 return;
         case CF_F_ID:
         case CF_F_TEXT:
@@ -199,8 +195,7 @@ static void check_fields(const char *file, const char *ev_name, json_t *rec,
                 json_t *jf = json_array_get(fields, i);
                 json_t *doc = json_object_get(jf, "doc");
                 if (!is_str(json_object_get(jf, "name"), f[i].name))
-                        fail_msg("%s: field %zu is not %s", file, i,
-                                 f[i].name);
+                        fail_msg("%s: field %zu is not %s", file, i, f[i].name);
                 /* the doc is the table's */
                 if (!is_str(doc, f[i].doc))
                         fail_msg("%s: %s's doc is not the table's", file,
@@ -219,12 +214,10 @@ static void test_fields_match_tables(void **state) {
                 assert_non_null(e);
                 j = load(e);
                 assert_true(is_str(json_object_get(j, "type"), "record"));
-                assert_true(is_str(json_object_get(j, "name"),
-                                   d->schema_name));
+                assert_true(is_str(json_object_get(j, "name"), d->schema_name));
                 assert_true(is_str(json_object_get(j, "namespace"),
                                    CF_SCHEMA_NAMESPACE));
-                check_fields(e->name, d->name, j, d->fields, d->n_fields,
-                             seen);
+                check_fields(e->name, d->name, j, d->fields, d->n_fields, seen);
                 check_docs(e->name, j);
                 json_decref(seen);
                 json_decref(j);
@@ -287,9 +280,8 @@ static void test_fingerprints(void **state) {
                 cf_event_type_t t = cf_event_type_from_name(java_fps[i].name);
                 uint64_t fp = 0;
                 assert_non_null(e);
-                assert_int_equal(cf_canonical_fingerprint(e->text, e->len,
-                                                          &fp, err,
-                                                          sizeof(err)),
+                assert_int_equal(cf_canonical_fingerprint(e->text, e->len, &fp,
+                                                          err, sizeof(err)),
                                  CF_OK);
                 if (fp != java_fps[i].fp)
                         fail_msg("%s: fingerprint %016" PRIx64
@@ -309,8 +301,8 @@ static void test_fingerprints(void **state) {
 }
 
 /* The load-time check refuses a schema that strays from its table. */
-static cf_err_t check_text(cf_event_type_t type, const char *text,
-                           char *err, size_t size) {
+static cf_err_t check_text(cf_event_type_t type, const char *text, char *err,
+                           size_t size) {
         cf_avro_type_t t;
         cf_err_t rc;
 

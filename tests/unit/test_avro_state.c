@@ -42,8 +42,8 @@ static void set(char **dst, const char *s) {
 
 /* A migration with n subs, d discontinued offers and h handled ids. */
 static cf_migration_t *make(size_t n, size_t d, size_t h) {
-        cf_migration_t *m = cf_migration_new("partner-contoso",
-                                             "tenant-fabrikam");
+        cf_migration_t *m =
+            cf_migration_new("partner-contoso", "tenant-fabrikam");
         char id[64];
 
         assert_non_null(m);
@@ -84,8 +84,7 @@ static cf_migration_t *make(size_t n, size_t d, size_t h) {
                 m->n_discontinued = i + 1;
                 snprintf(id, sizeof(id), "OLD-%zu", i);
                 set(&m->discontinued[i].offer_id, id);
-                set(&m->discontinued[i].successor_offer_id,
-                    i % 2 ? "" : "NEW");
+                set(&m->discontinued[i].successor_offer_id, i % 2 ? "" : "NEW");
         }
         if (h)
                 assert_non_null(m->handled = malloc(h * sizeof(*m->handled)));
@@ -112,8 +111,7 @@ static void roundtrip(const cf_migration_t *m) {
         if (r != CF_REJ_NONE)
                 fail_msg("decode: %s: %s", cf_reject_name(r), detail);
         assert_true(cf_migration_equal(m, back));
-        assert_int_equal(cf_avro_encode_state(av, back, &b2, err,
-                                              sizeof(err)),
+        assert_int_equal(cf_avro_encode_state(av, back, &b2, err, sizeof(err)),
                          CF_OK);
         assert_int_equal(b1.len, b2.len);
         assert_memory_equal(b1.data, b2.data, b1.len);
@@ -229,8 +227,7 @@ static void w_head(w_t *w, int64_t status) {
 
 static cf_reject_t decode(const w_t *w, char *detail, size_t size) {
         cf_migration_t *m = (cf_migration_t *)(uintptr_t)1;
-        cf_reject_t r = cf_avro_decode_state(av, w->b, w->n, &m, detail,
-                                             size);
+        cf_reject_t r = cf_avro_decode_state(av, w->b, w->n, &m, detail, size);
         if (r == CF_REJ_NONE)
                 cf_migration_destroy(m);
         else
@@ -258,8 +255,7 @@ static void test_handwritten(void **state) {
         w_long(&w, 0);
         w_long(&w, 7);
         w_long(&w, -1);
-        assert_int_equal(decode(&w, detail, sizeof(detail)),
-                         CF_REJ_MALFORMED);
+        assert_int_equal(decode(&w, detail, sizeof(detail)), CF_REJ_MALFORMED);
         assert_non_null(strstr(detail, "status"));
         /* applied negative, offset below -1 */
         for (int k = 0; k < 2; k++) {
@@ -271,15 +267,14 @@ static void test_handwritten(void **state) {
                 w_long(&w, k ? -2 : -1);
                 assert_int_equal(decode(&w, detail, sizeof(detail)),
                                  CF_REJ_INVALID_VALUE);
-                assert_non_null(strstr(detail, k ? "last_input_offset"
-                                                 : "applied"));
+                assert_non_null(
+                    strstr(detail, k ? "last_input_offset" : "applied"));
         }
         /* counts over their caps, and forged huge counts */
         {
-                static const int64_t over[] = {CF_SUBS_MAX + 1,
-                                               CF_DISCONTINUED_MAX + 1,
-                                               CF_EVENTS_PER_KEY_MAX + 1,
-                                               INT64_C(1) << 40};
+                static const int64_t over[] = {
+                    CF_SUBS_MAX + 1, CF_DISCONTINUED_MAX + 1,
+                    CF_EVENTS_PER_KEY_MAX + 1, INT64_C(1) << 40};
                 static const char *const field[] = {"subs", "discontinued",
                                                     "handled"};
                 for (int a = 0; a < 3; a++)
@@ -376,8 +371,7 @@ static void test_bad_bytes(void **state) {
                         cf_buf_t again;
                         cf_buf_init(&again, CF_RECORD_MAX);
                         assert_int_equal(cf_avro_encode_state(av, out, &again,
-                                                              err,
-                                                              sizeof(err)),
+                                                              err, sizeof(err)),
                                          CF_OK);
                         cf_buf_clear(&again);
                         cf_migration_destroy(out);

@@ -22,21 +22,19 @@ static void check_form(const char *text, const char *expect_form,
         uint64_t fp = 0;
 
         cf_buf_init(&b, CF_CANONICAL_TEXT_MAX);
-        assert_int_equal(cf_canonical_form(text, strlen(text), &b, err,
-                                           sizeof(err)),
-                         CF_OK);
+        assert_int_equal(
+            cf_canonical_form(text, strlen(text), &b, err, sizeof(err)), CF_OK);
         assert_non_null(b.data);
         assert_string_equal((const char *)b.data, expect_form);
-        assert_int_equal(cf_canonical_fingerprint(text, strlen(text), &fp,
-                                                  err, sizeof(err)),
-                         CF_OK);
+        assert_int_equal(
+            cf_canonical_fingerprint(text, strlen(text), &fp, err, sizeof(err)),
+            CF_OK);
         assert_true(fp == expect_fp);
         assert_true(cf_canonical_crc64(b.data, b.len) == expect_fp);
         cf_buf_clear(&b);
 }
 
-static cf_err_t form_err(const char *text, size_t len, char *err,
-                         size_t size) {
+static cf_err_t form_err(const char *text, size_t len, char *err, size_t size) {
         cf_buf_t b;
         cf_err_t rc;
 
@@ -90,17 +88,26 @@ static const char rec_text[] =
     "  \"doc\": \"outer \\u00e9 doc\",\n"
     "  \"aliases\": [\"Old\"],\n"
     "  \"fields\": [\n"
-    "    {\"name\": \"id\", \"type\": {\"type\": \"string\"}, \"doc\": \"x\", \"default\": \"d\"},\n"
-    "    {\"name\": \"ts\", \"type\": {\"type\": \"long\", \"logicalType\": \"timestamp-millis\"}},\n"
-    "    {\"name\": \"inner\", \"type\": {\"type\": \"record\", \"name\": \"Inner\", \"fields\": [\n"
-    "      {\"name\": \"k\", \"type\": {\"type\": \"enum\", \"name\": \"Kind\", \"namespace\": \"c\", \"symbols\": [\"A\", \"B\"], \"doc\": \"k\"}},\n"
-    "      {\"name\": \"h\", \"type\": {\"type\": \"fixed\", \"name\": \"x.y.Hash\", \"size\": 16}}\n"
+    "    {\"name\": \"id\", \"type\": {\"type\": \"string\"}, \"doc\": \"x\", "
+    "\"default\": \"d\"},\n"
+    "    {\"name\": \"ts\", \"type\": {\"type\": \"long\", \"logicalType\": "
+    "\"timestamp-millis\"}},\n"
+    "    {\"name\": \"inner\", \"type\": {\"type\": \"record\", \"name\": "
+    "\"Inner\", \"fields\": [\n"
+    "      {\"name\": \"k\", \"type\": {\"type\": \"enum\", \"name\": "
+    "\"Kind\", \"namespace\": \"c\", \"symbols\": [\"A\", \"B\"], \"doc\": "
+    "\"k\"}},\n"
+    "      {\"name\": \"h\", \"type\": {\"type\": \"fixed\", \"name\": "
+    "\"x.y.Hash\", \"size\": 16}}\n"
     "    ]}},\n"
     "    {\"name\": \"again\", \"type\": \"Inner\"},\n"
     "    {\"name\": \"kind2\", \"type\": \"c.Kind\"},\n"
-    "    {\"name\": \"hash2\", \"type\": [\"null\", \"x.y.Hash\"], \"default\": null},\n"
-    "    {\"name\": \"list\", \"type\": {\"type\": \"array\", \"items\": {\"type\": \"map\", \"values\": \"Inner\"}}},\n"
-    "    {\"name\": \"nons\", \"type\": {\"type\": \"record\", \"name\": \"Bare\", \"namespace\": \"\", \"fields\": [\n"
+    "    {\"name\": \"hash2\", \"type\": [\"null\", \"x.y.Hash\"], "
+    "\"default\": null},\n"
+    "    {\"name\": \"list\", \"type\": {\"type\": \"array\", \"items\": "
+    "{\"type\": \"map\", \"values\": \"Inner\"}}},\n"
+    "    {\"name\": \"nons\", \"type\": {\"type\": \"record\", \"name\": "
+    "\"Bare\", \"namespace\": \"\", \"fields\": [\n"
     "      {\"name\": \"self\", \"type\": [\"null\", \"Bare\"]},\n"
     "      {\"name\": \"o\", \"type\": [\"null\", \"a.b.Outer\"]}\n"
     "    ]}}\n"
@@ -130,7 +137,11 @@ static void test_record_nested_names(void **state) {
 
 static void test_refused(void **state) {
         static const char *const bad[] = {
-            "", "{", "42", "\"Nope\"", "{\"type\":\"record\"}",
+            "",
+            "{",
+            "42",
+            "\"Nope\"",
+            "{\"type\":\"record\"}",
             "{\"type\":\"record\",\"name\":\"R\"}",
             "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\","
             "\"type\":\"Missing\"}]}",
@@ -161,8 +172,8 @@ static void test_refused(void **state) {
         char err[256];
         (void)state;
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-                cf_err_t rc = form_err(bad[i], strlen(bad[i]), err,
-                                       sizeof(err));
+                cf_err_t rc =
+                    form_err(bad[i], strlen(bad[i]), err, sizeof(err));
                 if (rc != CF_ERR_INVALID)
                         fail_msg("schema %zu (%s) gave %s", i, bad[i],
                                  cf_err_name(rc));
@@ -172,7 +183,8 @@ static void test_refused(void **state) {
 
 static void test_caps(void **state) {
         char err[256];
-        size_t n = CF_CANONICAL_TEXT_MAX + 1, depth = CF_CANONICAL_DEPTH_MAX + 2;
+        size_t n = CF_CANONICAL_TEXT_MAX + 1,
+               depth = CF_CANONICAL_DEPTH_MAX + 2;
         char *big = malloc(n);
         char *deep;
         size_t o = 0;

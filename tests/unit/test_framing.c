@@ -22,14 +22,13 @@ static void test_write_parse(void **state) {
         (void)state;
 
         cf_buf_init(&b, 64);
-        assert_int_equal(cf_framing_write_header(&b,
-                                                 UINT64_C(0x8102030405060708)),
-                         CF_OK);
+        assert_int_equal(
+            cf_framing_write_header(&b, UINT64_C(0x8102030405060708)), CF_OK);
         assert_int_equal(b.len, CF_FRAMING_HEADER_SIZE);
         assert_memory_equal(b.data, expect, sizeof(expect));
         assert_int_equal(cf_buf_append(&b, "\x02x", 2), CF_OK);
-        assert_int_equal(cf_framing_parse(b.data, b.len, &fp, &body,
-                                          &body_len, detail, sizeof(detail)),
+        assert_int_equal(cf_framing_parse(b.data, b.len, &fp, &body, &body_len,
+                                          detail, sizeof(detail)),
                          CF_REJ_NONE);
         assert_true(fp == UINT64_C(0x8102030405060708));
         assert_ptr_equal(body, b.data + 10);
@@ -52,9 +51,8 @@ static void test_short_and_magic(void **state) {
 
         for (size_t n = 0; n < 10; n++) {
                 detail[0] = '\0';
-                assert_int_equal(cf_framing_parse(rec, n, &fp, &body,
-                                                  &body_len, detail,
-                                                  sizeof(detail)),
+                assert_int_equal(cf_framing_parse(rec, n, &fp, &body, &body_len,
+                                                  detail, sizeof(detail)),
                                  CF_REJ_MALFORMED);
                 assert_non_null(strstr(detail, "shorter"));
         }
@@ -85,8 +83,8 @@ static void test_over_limit(void **state) {
         assert_non_null(rec);
         rec[0] = 0xc3;
         rec[1] = 0x01;
-        assert_int_equal(cf_framing_parse(rec, n, &fp, &body, &body_len,
-                                          detail, sizeof(detail)),
+        assert_int_equal(cf_framing_parse(rec, n, &fp, &body, &body_len, detail,
+                                          sizeof(detail)),
                          CF_REJ_OVER_LIMIT);
         assert_non_null(strstr(detail, "limit"));
         assert_int_equal(cf_framing_parse(rec, n - 1, &fp, &body, &body_len,
