@@ -90,7 +90,8 @@ static cf_sub_state_t *subs_from_request(const cf_event_t *in) {
                     !(s->request_id = cf_strdup("")) ||
                     !(s->subscription_id = cf_strdup("")) ||
                     !(s->provisioned_offer_id = cf_strdup(""))) {
-                        cf_migration_subs_free(subs, i + 1); /* calloc'd: NULLs free */
+                        cf_migration_subs_free(
+                            subs, i + 1); /* calloc'd: NULLs free */
                         return NULL;
                 }
         }
