@@ -15,27 +15,10 @@
 #include "common/ids.h"
 #include "common/limits.h"
 #include "common/strutil.h"
+#include "avro_fixture.h"
 #include "schemas/avro_codec.h"
 #include "schemas/framing.h"
 #include "schemas/json_codec.h"
-
-static cf_avro_t *av;
-
-static int setup(void **state) {
-        char err[512] = "";
-        (void)state;
-        if (cf_avro_new(&av, err, sizeof(err)) != CF_OK) {
-                fprintf(stderr, "cf_avro_new: %s\n", err);
-                return -1;
-        }
-        return 0;
-}
-
-static int teardown(void **state) {
-        (void)state;
-        cf_avro_destroy(av);
-        return 0;
-}
 
 /* JSON of ev; fails the test when the event cannot be written. */
 static char *json_of(const cf_event_t *ev) {
