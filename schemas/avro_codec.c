@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "avro_int.h"
 #include "canonical.h"
 #include "embedded.h"
@@ -247,6 +248,14 @@ static cf_err_t load_all(cf_avro_t *av, char *errstr, size_t errstr_size) {
                 cf_event_type_t type = CF_EV_NONE;
                 cf_avro_type_t *t = &av->state;
 
+                if (strcmp(e->name, CF_AVRO_AUDIT_SCHEMA) == 0) {
+                        if ((err = type_load(&av->audit, e, errstr,
+                                             errstr_size)) != CF_OK ||
+                            (err = cf_avro_audit_check(&av->audit, errstr,
+                                                       errstr_size)) != CF_OK)
+                                return err;
+                        continue;
+                }
                 if (strcmp(e->name, CF_AVRO_STATE_SCHEMA) != 0) {
                         type = cf_event_type_from_name(e->name);
                         if (type == CF_EV_NONE) {
@@ -280,8 +289,10 @@ static cf_err_t load_all(cf_avro_t *av, char *errstr, size_t errstr_size) {
                         if (av->ev[o].schema &&
                             av->ev[o].fingerprint == av->ev[type].fingerprint)
                                 goto dup;
-                if (av->state.schema &&
-                    av->state.fingerprint == av->ev[type].fingerprint)
+                if ((av->state.schema &&
+                     av->state.fingerprint == av->ev[type].fingerprint) ||
+                    (av->audit.schema &&
+                     av->audit.fingerprint == av->ev[type].fingerprint))
                         goto dup;
                 continue;
         dup:
@@ -295,6 +306,19 @@ static cf_err_t load_all(cf_avro_t *av, char *errstr, size_t errstr_size) {
                     errstr, errstr_size,
                     "no state schema (schemas/avro/" CF_AVRO_STATE_SCHEMA
                     ".avsc)");
+                return CF_ERR_INVALID;
+        }
+        if (!av->audit.schema) {
+                cf_errstr_set(
+                    errstr, errstr_size,
+                    "no audit schema (schemas/avro/" CF_AVRO_AUDIT_SCHEMA
+                    ".avsc)");
+                return CF_ERR_INVALID;
+        }
+        if (av->audit.fingerprint == av->state.fingerprint) {
+                cf_errstr_set(errstr, errstr_size,
+                              "the audit and state schemas share a "
+                              "fingerprint");
                 return CF_ERR_INVALID;
         }
         return CF_OK;
@@ -330,6 +354,7 @@ void cf_avro_destroy(cf_avro_t *av) {
         for (int i = 0; i < CF_EV__COUNT; i++)
                 type_free(&av->ev[i]);
         type_free(&av->state);
+        type_free(&av->audit);
         if (av->reader)
                 avro_reader_free(av->reader);
         if (av->writer)

@@ -87,6 +87,7 @@ typedef struct cf_avro_type_s {
 struct cf_avro_s {
         cf_avro_type_t ev[CF_EV__COUNT]; /**< [CF_EV_NONE] unused */
         cf_avro_type_t state;
+        cf_avro_type_t audit; /**< the audit record (schemas/audit.c) */
         avro_reader_t reader; /**< memory reader, source set per decode */
         avro_writer_t writer; /**< memory writer, dest set per encode */
 };
@@ -150,6 +151,11 @@ extern const cf_avro_layout_t cf_avro_disc_fields[CF_AVD__N];
 /** Checks the state schema's layout against what avro_state.c writes and
  *  tightens its bounds tree's caps. */
 cf_err_t cf_avro_state_check(cf_avro_type_t *t, char *errstr,
+                             size_t errstr_size);
+
+/** Checks the audit schema's layout against what schemas/audit.c writes
+ *  and tightens its bounds tree's caps. */
+cf_err_t cf_avro_audit_check(cf_avro_type_t *t, char *errstr,
                              size_t errstr_size);
 
 /** Checks an event schema against its field table (names, order, Avro type

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "common/event.h"
+#include "schemas/audit.h"
 #include "schemas/avro_codec.h"
 #include "schemas/avro_int.h"
 #include "schemas/canonical.h"
@@ -58,8 +59,9 @@ static void test_one_schema_per_type(void **state) {
                         fail_msg("no schemas/avro/%s.avsc",
                                  cf_event_type_name(t));
         assert_non_null(find(CF_AVRO_STATE_SCHEMA));
-        /* and nothing else */
-        assert_int_equal(cf_embedded_schemas_n, CF_EV__COUNT - 1 + 1);
+        assert_non_null(find(CF_AVRO_AUDIT_SCHEMA));
+        /* and nothing else: the events, the state and the audit record */
+        assert_int_equal(cf_embedded_schemas_n, CF_EV__COUNT - 1 + 2);
 }
 
 /* Every field, record and enum, at any depth, has a non-empty doc. */
@@ -236,6 +238,31 @@ static void test_state_schema(void **state) {
         json_decref(j);
 }
 
+static void test_audit_schema(void **state) {
+        const cf_embedded_schema_t *e = find(CF_AVRO_AUDIT_SCHEMA);
+        cf_avro_t *av = NULL;
+        char err[512] = "";
+        json_t *j;
+        (void)state;
+
+        assert_non_null(e);
+        j = load(e);
+        assert_true(is_str(json_object_get(j, "name"), "AuditRecord"));
+        assert_true(
+            is_str(json_object_get(j, "namespace"), CF_SCHEMA_NAMESPACE));
+        check_docs(e->name, j);
+        json_decref(j);
+        /* loaded by the codec, under a fingerprint of its own */
+        assert_int_equal(cf_avro_new(&av, err, sizeof(err)), CF_OK);
+        assert_true(cf_avro_audit_fingerprint(av) != 0);
+        assert_true(cf_avro_audit_fingerprint(av) !=
+                    cf_avro_state_fingerprint(av));
+        assert_int_equal(
+            cf_avro_type_for_fingerprint(av, cf_avro_audit_fingerprint(av)),
+            CF_EV_NONE);
+        cf_avro_destroy(av);
+}
+
 /* Apache Avro 1.11.3 (Java), SchemaNormalization.parsingFingerprint64 of
  * each file (tests/interop/run.sh recomputes them). A change here is a
  * wire-format change: records written before carry the old fingerprint. */
@@ -243,6 +270,7 @@ static const struct {
         const char *name;
         uint64_t fp;
 } java_fps[] = {
+    {"audit-record", UINT64_C(0xa43e1b715e5815ea)},
     {"cancellation-requested", UINT64_C(0xf12aeef01405ba0a)},
     {"credit-review-requested", UINT64_C(0x07404ed538706c15)},
     {"data-loss-risk", UINT64_C(0x5f3359b78986557a)},
@@ -287,7 +315,9 @@ static void test_fingerprints(void **state) {
                         fail_msg("%s: fingerprint %016" PRIx64
                                  ", Java says %016" PRIx64,
                                  e->name, fp, java_fps[i].fp);
-                if (t == CF_EV_NONE) {
+                if (strcmp(java_fps[i].name, CF_AVRO_AUDIT_SCHEMA) == 0) {
+                        assert_true(cf_avro_audit_fingerprint(av) == fp);
+                } else if (t == CF_EV_NONE) {
                         assert_true(cf_avro_state_fingerprint(av) == fp);
                 } else {
                         assert_true(cf_avro_fingerprint(av, t) == fp);
@@ -390,6 +420,7 @@ int main(void) {
             cmocka_unit_test(test_one_schema_per_type),
             cmocka_unit_test(test_fields_match_tables),
             cmocka_unit_test(test_state_schema),
+            cmocka_unit_test(test_audit_schema),
             cmocka_unit_test(test_fingerprints),
             cmocka_unit_test(test_check_refuses_strays),
         };
