@@ -17,6 +17,9 @@ typedef struct command_s {
 static const command_t commands[] = {
     {"simulate", cf_cmd_simulate,
      "run the migration rules on JSON lines, without Kafka"},
+    {"run", cf_cmd_run, "the Kafka worker: consume, handle, produce (EOS)"},
+    {"produce", cf_cmd_produce, "send JSON-line events to a Kafka topic"},
+    {"tail", cf_cmd_tail, "print a topic's committed records as JSON lines"},
 };
 
 static void usage(FILE *fp) {

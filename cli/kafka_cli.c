@@ -1,0 +1,39 @@
+/* cspflow: configuration shared by the Kafka subcommands (kafka_cli.h). */
+#include "kafka_cli.h"
+
+#include <stdio.h>
+
+#include "commands.h"
+
+int cf_cli_kafka_config(cf_config_t *cfg, const char *cmd,
+                        const char *bootstrap, const char *path) {
+        char errstr[1024];
+        cf_err_t err;
+
+        if (cf_config_init(cfg) != CF_OK) {
+                fprintf(stderr, "cspflow %s: out of memory\n", cmd);
+                cf_config_clear(cfg);
+                return CF_EXIT_FAILURE;
+        }
+        if (path && (err = cf_config_load(cfg, path, errstr, sizeof(errstr))) !=
+                        CF_OK) {
+                fprintf(stderr, "cspflow %s: %s\n", cmd, errstr);
+                cf_config_clear(cfg);
+                return err == CF_ERR_NOMEM ? CF_EXIT_FAILURE : CF_EXIT_USAGE;
+        }
+        if (bootstrap && cf_config_set_str(&cfg->bootstrap, bootstrap)) {
+                fprintf(stderr, "cspflow %s: out of memory\n", cmd);
+                cf_config_clear(cfg);
+                return CF_EXIT_FAILURE;
+        }
+        if ((bootstrap && !*bootstrap) ||
+            (!bootstrap && !cf_config_kafka_get(cfg, "bootstrap.servers"))) {
+                fprintf(stderr,
+                        "cspflow %s: --bootstrap HOST:PORT is required (or "
+                        "kafka.bootstrap.servers in --config)\n",
+                        cmd);
+                cf_config_clear(cfg);
+                return CF_EXIT_USAGE;
+        }
+        return CF_EXIT_OK;
+}

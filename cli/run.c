@@ -1,0 +1,193 @@
+/* cspflow run: the Kafka worker (consumer/worker.h). Flags and the config
+ * file (common/config.h) in, a one-line JSON summary on stderr out. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "common/config.h"
+#include "common/strutil.h"
+#include "consumer/worker.h"
+#include "kafka_cli.h"
+#include "schemas/catalog_json.h"
+
+static const char usage_text[] =
+    "usage: cspflow run --bootstrap HOST:PORT [--config FILE] [--catalog "
+    "FILE]\n"
+    "                   [--group ID] [--mode eos|at-least-once]\n"
+    "                   [--transactional-id ID] [--idle-exit SECONDS]\n"
+    "\n"
+    "Consumes the events topic in a consumer group, runs every input through\n"
+    "the migration rules, and produces the actions, one audit record per\n"
+    "input, the changed states and the DLQ records; in eos mode in one Kafka\n"
+    "transaction per batch together with the consumed offsets. Topics are\n"
+    "created when missing. State is restored from the state topic.\n"
+    "\n"
+    "  --bootstrap HOST:PORT    Kafka bootstrap servers (or\n"
+    "                           kafka.bootstrap.servers in the config file)\n"
+    "  --config FILE            key=value lines: kafka.<librdkafka property>,\n"
+    "                           topic.events|actions|audit|state|dlq,\n"
+    "                           topics.partitions (12),\n"
+    "                           topics.replication.factor (-1: broker's),\n"
+    "                           batch.max.records (500), batch.max.ms (100),\n"
+    "                           transaction.timeout.ms; flags win\n"
+    "  --catalog FILE           offer catalog (discontinued offers)\n"
+    "  --group ID               consumer group (cspflow)\n"
+    "  --mode MODE              eos (default) or at-least-once\n"
+    "  --transactional-id ID    eos: this instance's transactional.id,\n"
+    "                           stable across its restarts (<group>-0); give\n"
+    "                           each instance of a group its own\n"
+    "  --idle-exit SECONDS      exit 0 once that long passes without input\n"
+    "                           (counted from the first partition assignment)\n"
+    "  -h, --help               this help\n"
+    "\n"
+    "SIGINT/SIGTERM finish the batch in hand, leave the group and exit 0.\n"
+    "At exit a JSON summary goes to stderr: {\"consumed\":..,\"applied\":..,\n"
+    "\"duplicates\":..,\"rejected\":..,\"skipped_offsets\":..,\n"
+    "\"transactions\":..,\"aborts\":..}.\n"
+    "\n"
+    "Exit status: 0 stopped cleanly, 1 fatal error, 2 usage or configuration\n"
+    "error (also: topics whose partition counts differ).\n";
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig) {
+        (void)sig;
+        stop_flag = 1;
+}
+
+static void summary(const cf_worker_stats_t *s) {
+        fprintf(stderr,
+                "{\"consumed\":%" PRIu64 ",\"applied\":%" PRIu64
+                ",\"duplicates\":%" PRIu64 ",\"rejected\":%" PRIu64
+                ",\"skipped_offsets\":%" PRIu64 ",\"transactions\":%" PRIu64
+                ",\"aborts\":%" PRIu64 "}\n",
+                s->consumed, s->applied, s->duplicates, s->rejected,
+                s->skipped_offsets, s->transactions, s->aborts);
+}
+
+int cf_cmd_run(int argc, char **argv) {
+        static const struct option opts[] = {
+            {"bootstrap", required_argument, NULL, 'b'},
+            {"config", required_argument, NULL, 'f'},
+            {"catalog", required_argument, NULL, 'c'},
+            {"group", required_argument, NULL, 'g'},
+            {"mode", required_argument, NULL, 'm'},
+            {"transactional-id", required_argument, NULL, 't'},
+            {"idle-exit", required_argument, NULL, 'i'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0}};
+        const char *bootstrap = NULL, *config = NULL, *catalog_path = NULL;
+        const char *group = NULL, *mode = NULL, *tid = NULL;
+        long idle = 0;
+        cf_config_t cfg;
+        cf_catalog_t *catalog = NULL;
+        cf_worker_opts_t wo;
+        cf_worker_stats_t stats;
+        struct sigaction sa;
+        char errstr[1024];
+        int c, status;
+        cf_err_t err;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'b':
+                        bootstrap = optarg;
+                        break;
+                case 'f':
+                        config = optarg;
+                        break;
+                case 'c':
+                        catalog_path = optarg;
+                        break;
+                case 'g':
+                        group = optarg;
+                        break;
+                case 'm':
+                        mode = optarg;
+                        break;
+                case 't':
+                        tid = optarg;
+                        break;
+                case 'i':
+                        if (!cf_parse_long(optarg, 1, 86400 * 365, &idle)) {
+                                fprintf(stderr,
+                                        "cspflow run: --idle-exit: '%s' is "
+                                        "not a number of seconds > 0\n",
+                                        optarg);
+                                return CF_EXIT_USAGE;
+                        }
+                        break;
+                case 'h':
+                        fputs(usage_text, stdout);
+                        return CF_EXIT_OK;
+                default:
+                        fputs(usage_text, stderr);
+                        return CF_EXIT_USAGE;
+                }
+        }
+        if (optind != argc) {
+                fprintf(stderr, "cspflow run: unexpected argument '%s'\n\n%s",
+                        argv[optind], usage_text);
+                return CF_EXIT_USAGE;
+        }
+        if (mode && cf_config_mode_from_name(mode) < 0) {
+                fprintf(stderr,
+                        "cspflow run: --mode: '%s' is neither eos nor "
+                        "at-least-once\n",
+                        mode);
+                return CF_EXIT_USAGE;
+        }
+        if (group && !*group) {
+                fprintf(stderr, "cspflow run: --group: empty\n");
+                return CF_EXIT_USAGE;
+        }
+        if (tid && !*tid) {
+                fprintf(stderr, "cspflow run: --transactional-id: empty\n");
+                return CF_EXIT_USAGE;
+        }
+        status = cf_cli_kafka_config(&cfg, "run", bootstrap, config);
+        if (status != CF_EXIT_OK)
+                return status;
+        if ((group && cf_config_set_str(&cfg.group, group)) ||
+            (tid && cf_config_set_str(&cfg.transactional_id, tid))) {
+                fprintf(stderr, "cspflow run: out of memory\n");
+                cf_config_clear(&cfg);
+                return CF_EXIT_FAILURE;
+        }
+        if (mode)
+                cfg.mode = (cf_mode_t)cf_config_mode_from_name(mode);
+        if (catalog_path && cf_catalog_load_json(catalog_path, &catalog, errstr,
+                                                 sizeof(errstr)) != CF_OK) {
+                fprintf(stderr, "cspflow run: %s\n", errstr);
+                cf_config_clear(&cfg);
+                return CF_EXIT_USAGE;
+        }
+
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+
+        memset(&wo, 0, sizeof(wo));
+        wo.cfg = &cfg;
+        wo.catalog = catalog;
+        wo.idle_exit_s = (int)idle;
+        wo.stop = &stop_flag;
+        errstr[0] = '\0';
+        err = cf_worker_run(&wo, &stats, errstr, sizeof(errstr));
+        if (err == CF_OK) {
+                status = CF_EXIT_OK;
+        } else {
+                fprintf(stderr, "cspflow run: %s\n", errstr);
+                status = err == CF_ERR_USAGE ? CF_EXIT_USAGE : CF_EXIT_FAILURE;
+        }
+        summary(&stats);
+        cf_catalog_destroy(catalog);
+        cf_config_clear(&cfg);
+        return status;
+}

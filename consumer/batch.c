@@ -1,0 +1,450 @@
+/* cspflow: one batch of the worker. EOS mode:
+ *
+ *   begin_transaction
+ *   per record: skip it if at or below its partition's last handled offset
+ *     (librdkafka 2.0.x can deliver a record twice); decode (failure: DLQ
+ *     + audit REJECTED); keep an undo copy of the key's migration before
+ *     its first change in the batch; cf_store_apply(); produce the outputs
+ *     (actions), one audit record, and the DLQ record when rejected
+ *   the state of every changed key; send_offsets_to_transaction (last
+ *     handled + 1 per partition); commit_transaction
+ *
+ * An abortable error anywhere: abort_transaction, put the undo copies back,
+ * reset the last handled offsets, rewind the consumer to the committed
+ * offsets and go on. A fatal error fails the worker.
+ *
+ * At-least-once mode: the same without the transaction; rd_kafka_flush()
+ * then a synchronous offset commit. A failed delivery undoes and rewinds
+ * like an abort (what was delivered stays: duplicates, identical ones). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "common/strutil.h"
+#include "producer/txn.h"
+#include "worker_int.h"
+
+/* Batches aborted in a row before the worker gives up. */
+#define ABORTS_IN_ROW_MAX    10
+#define COMMITTED_TIMEOUT_MS 30000
+
+typedef struct bctx_s {
+        char why[768];
+} bctx_t;
+
+void cf_batch_drop(cf_worker_t *w,
+                   const rd_kafka_topic_partition_list_t *parts) {
+        size_t k = 0;
+        for (size_t i = 0; i < w->n_msgs; i++) {
+                rd_kafka_message_t *m = w->msgs[i];
+                bool drop = !parts;
+                for (int j = 0; !drop && j < parts->cnt; j++)
+                        drop = parts->elems[j].partition == m->partition;
+                if (drop)
+                        rd_kafka_message_destroy(m);
+                else
+                        w->msgs[k++] = m;
+        }
+        w->n_msgs = k;
+}
+
+/* ---- the keys of the batch and their undo copies ---- */
+
+static uint64_t key_hash(int32_t p, const char *partner, const char *tenant) {
+        char buf[2 * (CF_ID_MAX + 1)];
+        size_t lp = cf_strnlen(partner, CF_ID_MAX);
+        size_t lt = cf_strnlen(tenant, CF_ID_MAX);
+        memcpy(buf, partner, lp);
+        buf[lp] = '\0';
+        memcpy(buf + lp + 1, tenant, lt);
+        return XXH3_64bits_withSeed(buf, lp + 1 + lt,
+                                    (XXH64_hash_t)(uint32_t)p);
+}
+
+/* The batch's entry for the input's key, created (with an undo copy of the
+ * key's migration) the first time. NULL when out of memory. */
+static cf_undo_t *undo_get(cf_worker_t *w, int32_t p, const cf_event_t *ev) {
+        uint64_t h = key_hash(p, ev->partner_id, ev->customer_tenant_id);
+        size_t mask = w->n_slots - 1, i = (size_t)h & mask;
+        cf_undo_t *u;
+
+        for (; w->slots[i] >= 0; i = (i + 1) & mask) {
+                u = &w->undo[w->slots[i]];
+                if (u->hash == h && u->partition == p &&
+                    strcmp(u->partner_id, ev->partner_id) == 0 &&
+                    strcmp(u->customer_tenant_id, ev->customer_tenant_id) == 0)
+                        return u;
+        }
+        if (w->n_undo >= w->max_msgs) /* at most one per record */
+                return NULL;
+        u = &w->undo[w->n_undo];
+        memset(u, 0, sizeof(*u));
+        u->partition = p;
+        u->hash = h;
+        memcpy(u->partner_id, ev->partner_id, sizeof(u->partner_id));
+        memcpy(u->customer_tenant_id, ev->customer_tenant_id,
+               sizeof(u->customer_tenant_id));
+        u->cur = cf_store_get(w->parts[p].store, ev->partner_id,
+                              ev->customer_tenant_id);
+        if (u->cur && !(u->undo = cf_migration_clone(u->cur)))
+                return NULL;
+        w->slots[i] = (int32_t)w->n_undo++;
+        return u;
+}
+
+/* Frees what undo copies are left and empties the key table. */
+static void undo_release(cf_worker_t *w) {
+        for (size_t i = 0; i < w->n_undo; i++) {
+                cf_migration_destroy(w->undo[i].undo);
+                w->undo[i].undo = NULL;
+        }
+        w->n_undo = 0;
+        memset(w->slots, 0xff, w->n_slots * sizeof(*w->slots));
+}
+
+/* Puts every changed key back as it was before the batch. */
+static bool rollback(cf_worker_t *w) {
+        bool ok = true;
+        for (size_t i = 0; i < w->n_undo; i++) {
+                cf_undo_t *u = &w->undo[i];
+                cf_store_t *st = w->parts[u->partition].store;
+                if (!u->changed || !st)
+                        continue;
+                if (!u->undo) {
+                        cf_store_remove(st, u->partner_id,
+                                        u->customer_tenant_id);
+                } else if (cf_store_put(st, u->undo)) {
+                        u->undo = NULL; /* the store's now */
+                } else {
+                        ok = false;
+                }
+        }
+        for (int p = 0; p < w->n_parts; p++)
+                w->parts[p].last_handled = w->parts[p].batch_start;
+        undo_release(w);
+        return ok;
+}
+
+/* ---- one record ---- */
+
+static cf_kres_t reject(cf_worker_t *w, const rd_kafka_message_t *m,
+                        const cf_event_t *ev, const cf_verdict_t *v,
+                        bctx_t *c) {
+        cf_kres_t r = cf_emit_dlq(&w->emit, m, v->reason, v->detail, c->why,
+                                  sizeof(c->why));
+        if (r == CF_KR_OK)
+                r = cf_emit_audit(&w->emit, m, ev, v, NULL, c->why,
+                                  sizeof(c->why));
+        w->batch.rejected++;
+        return r;
+}
+
+/* Decodes m into w->ev: CF_REJ_NONE, or the reason with v->detail set. The
+ * record's key must be the event's, else the key's state would be split
+ * across partitions. */
+static cf_reject_t decode(cf_worker_t *w, const rd_kafka_message_t *m,
+                          cf_verdict_t *v, bool *decoded) {
+        char key[CF_KEY_SIZE];
+        size_t n;
+        cf_reject_t r = cf_avro_decode_event(w->av, m->payload, m->len, &w->ev,
+                                             v->detail, sizeof(v->detail));
+        *decoded = r == CF_REJ_NONE;
+        if (r != CF_REJ_NONE)
+                return r;
+        if (!cf_event_type_is_input(w->ev.type)) {
+                snprintf(v->detail, sizeof(v->detail),
+                         "type: \"%s\" is an output event, not an input",
+                         cf_event_type_name(w->ev.type));
+                return CF_REJ_NOT_AN_INPUT;
+        }
+        if (!cf_event_key(&w->ev, key, sizeof(key))) {
+                snprintf(v->detail, sizeof(v->detail), "key over its cap");
+                return CF_REJ_OVER_LIMIT;
+        }
+        n = strlen(key);
+        if (!m->key || m->key_len != n || memcmp(m->key, key, n) != 0) {
+                cf_errstr_set(v->detail, sizeof(v->detail),
+                              "record key (%s%zu bytes) is not the event's "
+                              "key \"%s\"",
+                              m->key ? "" : "null, ", m->key ? m->key_len : 0,
+                              key);
+                return CF_REJ_INVALID_VALUE;
+        }
+        return CF_REJ_NONE;
+}
+
+static cf_kres_t handle(cf_worker_t *w, const rd_kafka_message_t *m,
+                        bctx_t *c) {
+        cf_part_t *part = &w->parts[m->partition];
+        cf_verdict_t v;
+        cf_undo_t *u;
+        cf_kres_t r = CF_KR_OK;
+        cf_err_t err;
+        bool decoded = false;
+
+        part->touched = true;
+        if (m->offset <= part->last_handled) {
+                w->batch.skipped_offsets++;
+                return CF_KR_OK;
+        }
+        w->batch.consumed++;
+        part->last_handled = m->offset;
+        memset(&v, 0, sizeof(v));
+        v.kind = CF_VERDICT_REJECTED;
+        v.reason = decode(w, m, &v, &decoded);
+        if (v.reason != CF_REJ_NONE) {
+                const cf_migration_t *cur = NULL;
+                v.rule = 13;
+                /* an event that decoded: its key's status, untouched */
+                if (decoded)
+                        cur = cf_store_get(part->store, w->ev.partner_id,
+                                           w->ev.customer_tenant_id);
+                v.status_before = v.status_after =
+                    cur ? cur->status : CF_MIG_NONE;
+                return reject(w, m, decoded ? &w->ev : NULL, &v, c);
+        }
+        if (!(u = undo_get(w, m->partition, &w->ev))) {
+                snprintf(c->why, sizeof(c->why), "out of memory");
+                return CF_KR_FATAL;
+        }
+        cf_outbox_reset(&w->out);
+        err =
+            cf_store_apply(part->store, w->opts->catalog, &w->ev, &w->out, &v);
+        if (err != CF_OK) {
+                snprintf(c->why, sizeof(c->why), "handlers: %s",
+                         cf_err_name(err));
+                return CF_KR_FATAL;
+        }
+        switch (v.kind) {
+        case CF_VERDICT_APPLIED:
+                u->cur = cf_store_get(part->store, w->ev.partner_id,
+                                      w->ev.customer_tenant_id);
+                u->cur->last_input_offset = m->offset;
+                u->changed = true;
+                for (size_t i = 0; r == CF_KR_OK && i < w->out.n; i++)
+                        r = cf_emit_action(&w->emit, m->partition, &w->out.v[i],
+                                           c->why, sizeof(c->why));
+                if (r == CF_KR_OK)
+                        r = cf_emit_audit(&w->emit, m, &w->ev, &v, &w->out,
+                                          c->why, sizeof(c->why));
+                w->batch.applied++;
+                return r;
+        case CF_VERDICT_DUPLICATE:
+                w->batch.duplicates++;
+                return cf_emit_audit(&w->emit, m, &w->ev, &v, NULL, c->why,
+                                     sizeof(c->why));
+        case CF_VERDICT_REJECTED:
+        default:
+                return reject(w, m, &w->ev, &v, c);
+        }
+}
+
+/* ---- end of the batch ---- */
+
+static cf_kres_t emit_states(cf_worker_t *w, bctx_t *c) {
+        for (size_t i = 0; i < w->n_undo; i++) {
+                cf_undo_t *u = &w->undo[i];
+                cf_kres_t r;
+                if (!u->changed)
+                        continue;
+                r = cf_emit_state(&w->emit, u->partition, u->cur, c->why,
+                                  sizeof(c->why));
+                if (r != CF_KR_OK)
+                        return r;
+        }
+        return CF_KR_OK;
+}
+
+/* last handled + 1 of every partition the batch touched. */
+static rd_kafka_topic_partition_list_t *offsets(cf_worker_t *w) {
+        rd_kafka_topic_partition_list_t *l =
+            rd_kafka_topic_partition_list_new(w->n_parts);
+        for (int p = 0; l && p < w->n_parts; p++)
+                if (w->parts[p].touched && w->parts[p].last_handled >= 0)
+                        rd_kafka_topic_partition_list_add(
+                            l, w->cfg->topic_events, p)
+                            ->offset = w->parts[p].last_handled + 1;
+        return l;
+}
+
+static cf_kres_t commit_eos(cf_worker_t *w, bctx_t *c) {
+        rd_kafka_topic_partition_list_t *l = offsets(w);
+        cf_kres_t r;
+        if (!l) {
+                snprintf(c->why, sizeof(c->why), "out of memory");
+                return CF_KR_FATAL;
+        }
+        r = cf_txn_commit(&w->prod, &w->cons, l, c->why, sizeof(c->why));
+        rd_kafka_topic_partition_list_destroy(l);
+        return r;
+}
+
+static cf_kres_t commit_alo(cf_worker_t *w, bctx_t *c) {
+        rd_kafka_topic_partition_list_t *l;
+        rd_kafka_resp_err_t err;
+
+        /* every delivery report in, failed or not */
+        while (rd_kafka_outq_len(w->prod.rk) > 0) {
+                rd_kafka_flush(w->prod.rk, 1000);
+                cf_kclient_drain_logs(&w->prod);
+                if (cf_kclient_fatal(&w->prod, c->why, sizeof(c->why)))
+                        return CF_KR_FATAL;
+        }
+        if (w->dr_failed > 0) {
+                snprintf(c->why, sizeof(c->why),
+                         "%llu record(s) could not be delivered",
+                         (unsigned long long)w->dr_failed);
+                return CF_KR_ABORT;
+        }
+        if (!(l = offsets(w))) {
+                snprintf(c->why, sizeof(c->why), "out of memory");
+                return CF_KR_FATAL;
+        }
+        err = l->cnt > 0 ? rd_kafka_commit(w->cons.rk, l, 0)
+                         : RD_KAFKA_RESP_ERR_NO_ERROR;
+        rd_kafka_topic_partition_list_destroy(l);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                if (cf_kclient_fatal(&w->cons, c->why, sizeof(c->why)))
+                        return CF_KR_FATAL;
+                /* the outputs are out: a new owner of the partitions will
+                 * redo them (at least once) */
+                fprintf(stderr,
+                        "cspflow: warning: offset commit failed: %s "
+                        "(records may be handled again)\n",
+                        rd_kafka_err2str(err));
+        }
+        return CF_KR_OK;
+}
+
+/* Seeks every assigned partition back to its committed offset; a partition
+ * without one goes back to the first offset the batch read from it. */
+static void rewind_consumer(cf_worker_t *w, const int64_t *first) {
+        rd_kafka_topic_partition_list_t *a = NULL, *seek = NULL;
+        rd_kafka_resp_err_t err;
+        rd_kafka_error_t *error;
+        char why[512];
+
+        if ((err = rd_kafka_assignment(w->cons.rk, &a)) != 0) {
+                cf_worker_fail(w, CF_ERR_IO, "rewind: assignment: %s",
+                               rd_kafka_err2str(err));
+                return;
+        }
+        if (a->cnt > 0 &&
+            (err = rd_kafka_committed(w->cons.rk, a, COMMITTED_TIMEOUT_MS))) {
+                cf_worker_fail(w, CF_ERR_IO, "rewind: committed offsets: %s",
+                               rd_kafka_err2str(err));
+                goto out;
+        }
+        if (!(seek = rd_kafka_topic_partition_list_new(a->cnt ? a->cnt : 1))) {
+                cf_worker_fail(w, CF_ERR_NOMEM, "rewind: out of memory");
+                goto out;
+        }
+        for (int i = 0; i < a->cnt; i++) {
+                int32_t p = a->elems[i].partition;
+                int64_t off = a->elems[i].offset;
+                if (off < 0 && p >= 0 && p < w->n_parts)
+                        off = first[p];
+                if (off >= 0)
+                        rd_kafka_topic_partition_list_add(seek,
+                                                          a->elems[i].topic, p)
+                            ->offset = off;
+        }
+        if (seek->cnt > 0 && (error = rd_kafka_seek_partitions(
+                                  w->cons.rk, seek, COMMITTED_TIMEOUT_MS))) {
+                cf_kerror_take(w->cons.rk, error, "rewind: seek", why,
+                               sizeof(why));
+                cf_worker_fail(w, CF_ERR_IO, "%s", why);
+                goto out;
+        }
+        for (int i = 0; i < seek->cnt; i++)
+                if (seek->elems[i].err)
+                        cf_worker_fail(w, CF_ERR_IO, "rewind: seek [%d]: %s",
+                                       (int)seek->elems[i].partition,
+                                       rd_kafka_err2str(seek->elems[i].err));
+out:
+        if (seek)
+                rd_kafka_topic_partition_list_destroy(seek);
+        rd_kafka_topic_partition_list_destroy(a);
+}
+
+static void abort_batch(cf_worker_t *w, bctx_t *c) {
+        char why[768];
+        int64_t *first = malloc((size_t)w->n_parts * sizeof(*first));
+
+        fprintf(stderr, "cspflow: aborting a batch of %zu record(s): %s\n",
+                w->n_msgs, c->why);
+        if (!first) {
+                cf_worker_fail(w, CF_ERR_NOMEM, "abort: out of memory");
+                return;
+        }
+        for (int p = 0; p < w->n_parts; p++)
+                first[p] = -1;
+        for (size_t i = 0; i < w->n_msgs; i++) {
+                int32_t p = w->msgs[i]->partition;
+                if (first[p] < 0 || w->msgs[i]->offset < first[p])
+                        first[p] = w->msgs[i]->offset;
+        }
+        if (w->eos && cf_txn_abort(&w->prod, why, sizeof(why)) != CF_KR_OK) {
+                cf_worker_fail(w, CF_ERR_IO, "%s", why);
+                undo_release(w);
+        } else if (!rollback(w)) {
+                cf_worker_fail(w, CF_ERR_NOMEM, "abort: out of memory");
+        } else {
+                rewind_consumer(w, first);
+                w->stats.aborts++;
+                if (++w->aborts_in_row >= ABORTS_IN_ROW_MAX)
+                        cf_worker_fail(w, CF_ERR_IO,
+                                       "%u batches aborted in a row; last: %s",
+                                       w->aborts_in_row, c->why);
+        }
+        free(first);
+}
+
+static void add_stats(cf_worker_stats_t *to, const cf_worker_stats_t *b) {
+        to->consumed += b->consumed;
+        to->applied += b->applied;
+        to->duplicates += b->duplicates;
+        to->rejected += b->rejected;
+        to->skipped_offsets += b->skipped_offsets;
+}
+
+void cf_batch_run(cf_worker_t *w) {
+        bctx_t c;
+        cf_kres_t r = CF_KR_OK;
+
+        c.why[0] = '\0';
+        memset(&w->batch, 0, sizeof(w->batch));
+        for (int p = 0; p < w->n_parts; p++) {
+                w->parts[p].batch_start = w->parts[p].last_handled;
+                w->parts[p].touched = false;
+        }
+        undo_release(w);
+        w->dr_failed = 0;
+        if (w->eos)
+                r = cf_txn_begin(&w->prod, c.why, sizeof(c.why));
+        for (size_t i = 0; r == CF_KR_OK && i < w->n_msgs; i++)
+                r = handle(w, w->msgs[i], &c);
+        if (r == CF_KR_OK)
+                r = emit_states(w, &c);
+        if (r == CF_KR_OK)
+                r = w->eos ? commit_eos(w, &c) : commit_alo(w, &c);
+        switch (r) {
+        case CF_KR_OK:
+                add_stats(&w->stats, &w->batch);
+                w->stats.transactions++;
+                w->aborts_in_row = 0;
+                undo_release(w);
+                break;
+        case CF_KR_ABORT:
+        case CF_KR_RETRY: /* retries ran out: treat as abortable */
+                abort_batch(w, &c);
+                break;
+        case CF_KR_FATAL:
+        default:
+                cf_worker_fail(w, CF_ERR_IO, "%s", c.why);
+                undo_release(w);
+                break;
+        }
+        cf_batch_drop(w, NULL);
+}

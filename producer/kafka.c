@@ -1,0 +1,176 @@
+/* cspflow: Kafka client plumbing shared by every command (see kafka.h). */
+#include "kafka.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+int64_t cf_kclock_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+cf_err_t cf_kconf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
+                      char *errstr, size_t errstr_size) {
+        char why[512];
+        if (rd_kafka_conf_set(conf, key, value, why, sizeof(why)) !=
+            RD_KAFKA_CONF_OK) {
+                cf_errstr_set(errstr, errstr_size, "kafka.%s: %s", key, why);
+                return CF_ERR_USAGE;
+        }
+        return CF_OK;
+}
+
+/* librdkafka's error callback: one line on stderr. Fatal errors are also
+ * picked up by cf_kclient_fatal() from the main loop. */
+static void error_cb(rd_kafka_t *rk, int err, const char *reason,
+                     void *opaque) {
+        (void)opaque;
+        fprintf(stderr, "cspflow: kafka %s: error: %s: %s\n", rd_kafka_name(rk),
+                rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
+static cf_err_t set_all(rd_kafka_conf_t *conf, const cf_kprop_t *p,
+                        char *errstr, size_t errstr_size) {
+        for (; p && p->key; p++)
+                if (cf_kconf_set(conf, p->key, p->value, errstr, errstr_size) !=
+                    CF_OK)
+                        return CF_ERR_USAGE;
+        return CF_OK;
+}
+
+rd_kafka_conf_t *cf_kconf_new(const cf_config_t *cfg, const char *name,
+                              const cf_kprop_t *defaults,
+                              const cf_kprop_t *forced, char *errstr,
+                              size_t errstr_size) {
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        char client_id[64];
+
+        if (!conf) {
+                cf_errstr_set(errstr, errstr_size, "out of memory");
+                return NULL;
+        }
+        snprintf(client_id, sizeof(client_id), "cspflow-%s", name);
+        if (cf_kconf_set(conf, "client.id", client_id, errstr, errstr_size) ||
+            cf_kconf_set(conf, "log.queue", "true", errstr, errstr_size) ||
+            set_all(conf, defaults, errstr, errstr_size))
+                goto fail;
+        for (size_t i = 0; i < cfg->n_kafka; i++)
+                if (cf_kconf_set(conf, cfg->kafka[i].key, cfg->kafka[i].value,
+                                 errstr, errstr_size) != CF_OK)
+                        goto fail;
+        if (cfg->bootstrap && cf_kconf_set(conf, "bootstrap.servers",
+                                           cfg->bootstrap, errstr, errstr_size))
+                goto fail;
+        if (set_all(conf, forced, errstr, errstr_size) != CF_OK)
+                goto fail;
+        rd_kafka_conf_set_error_cb(conf, error_cb);
+        return conf;
+fail:
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+}
+
+cf_err_t cf_kclient_open(cf_kclient_t *kc, rd_kafka_type_t type,
+                         rd_kafka_conf_t *conf, const char *name, char *errstr,
+                         size_t errstr_size) {
+        char why[512];
+
+        memset(kc, 0, sizeof(*kc));
+        snprintf(kc->name, sizeof(kc->name), "%s", name);
+        if (!(kc->rk = rd_kafka_new(type, conf, why, sizeof(why)))) {
+                rd_kafka_conf_destroy(conf);
+                cf_errstr_set(errstr, errstr_size, "kafka %s: %s", name, why);
+                return CF_ERR_USAGE;
+        }
+        /* conf is the handle's now */
+        if (!(kc->logq = rd_kafka_queue_new(kc->rk)) ||
+            rd_kafka_set_log_queue(kc->rk, kc->logq) !=
+                RD_KAFKA_RESP_ERR_NO_ERROR) {
+                cf_kclient_close(kc);
+                cf_errstr_set(errstr, errstr_size,
+                              "kafka %s: cannot set the log queue", name);
+                return CF_ERR_NOMEM;
+        }
+        return CF_OK;
+}
+
+static const char *level_name(int level) {
+        static const char *const names[] = {"EMERG", "ALERT",   "CRIT",
+                                            "ERROR", "WARNING", "NOTICE",
+                                            "INFO",  "DEBUG"};
+        return level >= 0 && level <= 7 ? names[level] : "LOG";
+}
+
+void cf_kclient_drain_logs(cf_kclient_t *kc) {
+        rd_kafka_event_t *ev;
+
+        if (!kc->logq)
+                return;
+        while ((ev = rd_kafka_queue_poll(kc->logq, 0))) {
+                const char *fac = NULL, *str = NULL;
+                int level = 0;
+                if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_LOG &&
+                    rd_kafka_event_log(ev, &fac, &str, &level) == 0)
+                        fprintf(stderr, "cspflow: kafka %s %s %s: %s\n",
+                                kc->name, level_name(level), fac ? fac : "-",
+                                str ? str : "");
+                rd_kafka_event_destroy(ev);
+        }
+}
+
+void cf_kclient_close(cf_kclient_t *kc) {
+        cf_kclient_drain_logs(kc);
+        if (kc->logq)
+                rd_kafka_queue_destroy(kc->logq);
+        if (kc->rk)
+                rd_kafka_destroy(kc->rk);
+        memset(kc, 0, sizeof(*kc));
+}
+
+bool cf_kclient_fatal(cf_kclient_t *kc, char *errstr, size_t errstr_size) {
+        char why[512];
+        rd_kafka_resp_err_t err;
+
+        if (!kc->rk)
+                return false;
+        err = rd_kafka_fatal_error(kc->rk, why, sizeof(why));
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+                return false;
+        cf_errstr_set(errstr, errstr_size, "kafka %s: fatal error: %s: %s",
+                      kc->name, rd_kafka_err2name(err), why);
+        return true;
+}
+
+cf_kres_t cf_kerror_take(rd_kafka_t *rk, rd_kafka_error_t *error,
+                         const char *what, char *errstr, size_t errstr_size) {
+        cf_kres_t r;
+        char why[512];
+
+        if (!error)
+                return CF_KR_OK;
+        if (rd_kafka_error_is_fatal(error)) {
+                rd_kafka_resp_err_t ferr =
+                    rd_kafka_fatal_error(rk, why, sizeof(why));
+                if (ferr != RD_KAFKA_RESP_ERR_NO_ERROR)
+                        cf_errstr_set(errstr, errstr_size, "%s: fatal: %s: %s",
+                                      what, rd_kafka_err2name(ferr), why);
+                else
+                        cf_errstr_set(errstr, errstr_size, "%s: fatal: %s: %s",
+                                      what, rd_kafka_error_name(error),
+                                      rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+                return CF_KR_FATAL;
+        }
+        if (rd_kafka_error_txn_requires_abort(error))
+                r = CF_KR_ABORT;
+        else if (rd_kafka_error_is_retriable(error))
+                r = CF_KR_RETRY;
+        else
+                r = CF_KR_FATAL; /* unclassed means fatal */
+        cf_errstr_set(errstr, errstr_size, "%s: %s: %s", what,
+                      rd_kafka_error_name(error), rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        return r;
+}

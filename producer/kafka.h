@@ -1,0 +1,109 @@
+/* cspflow: what every Kafka client of cspflow shares. Internal to consumer/
+ * and producer/ (the only folders that include rdkafka.h).
+ *
+ *  - Configuration: cf_kconf_new() builds a librdkafka conf from cf_config_t:
+ *    our defaults, then every `kafka.<property>` of the file (so SASL, TLS
+ *    and tuning pass through as librdkafka documents them), then the
+ *    settings the command's guarantees depend on (forced last).
+ *  - Logs: librdkafka's logs go to a queue per client (log.queue=true,
+ *    rd_kafka_set_log_queue) that the main thread drains and prints as one
+ *    line each on stderr: "cspflow: kafka <client> <LEVEL> <FAC>: <text>".
+ *  - Errors, classed as librdkafka classes them (examples/transactions.c):
+ *    retriable (call again), abortable (abort the transaction, rewind, go
+ *    on), fatal (stop). Unclassed means fatal.
+ *  - Topics: cf_ktopics_ensure() creates the five topics when missing and
+ *    checks they share one partition count.
+ *
+ * Ownership: cf_kconf_new() returns a conf that cf_kclient_open() takes in
+ * every case (success or not). A cf_kclient_t owns its handle and log
+ * queue; cf_kclient_close() frees both (the struct is the caller's). */
+#ifndef CF_KAFKA_H
+#define CF_KAFKA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "common/config.h"
+#include "common/error.h"
+
+/** One librdkafka property; arrays of them end with {NULL, NULL}. */
+typedef struct cf_kprop_s {
+        const char *key;
+        const char *value;
+} cf_kprop_t;
+
+/** How an error from librdkafka is to be handled. */
+typedef enum cf_kres_e {
+        CF_KR_OK = 0,
+        CF_KR_RETRY, /**< retriable: call again */
+        CF_KR_ABORT, /**< abortable: abort, rewind, go on */
+        CF_KR_FATAL, /**< stop cleanly, exit 1 */
+} cf_kres_t;
+
+typedef struct cf_kclient_s {
+        rd_kafka_t *rk;
+        rd_kafka_queue_t *logq;
+        char name[32]; /**< for log lines: "producer", "consumer", ... */
+} cf_kclient_t;
+
+/** A conf for a client called name: bootstrap.servers (cfg->bootstrap when
+ *  set, else the file's kafka.bootstrap.servers), client.id
+ *  "cspflow-<name>", log.queue, the error callback, then defaults,
+ *  cfg->kafka, forced (either array may be NULL). NULL with errstr set when
+ *  librdkafka refuses a property (the message names it). */
+rd_kafka_conf_t *cf_kconf_new(const cf_config_t *cfg, const char *name,
+                              const cf_kprop_t *defaults,
+                              const cf_kprop_t *forced, char *errstr,
+                              size_t errstr_size);
+
+/** Sets one property; CF_ERR_USAGE with errstr naming it on refusal. */
+cf_err_t cf_kconf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
+                      char *errstr, size_t errstr_size);
+
+/** rd_kafka_new() plus the log queue. Takes conf in every case. On failure
+ *  kc is zeroed and errstr says why (CF_ERR_USAGE for a bad
+ *  configuration, CF_ERR_NOMEM). */
+cf_err_t cf_kclient_open(cf_kclient_t *kc, rd_kafka_type_t type,
+                         rd_kafka_conf_t *conf, const char *name, char *errstr,
+                         size_t errstr_size);
+
+/** Prints the logs waiting in the client's queue. NULL handle: no-op. */
+void cf_kclient_drain_logs(cf_kclient_t *kc);
+
+/** Destroys the handle (after draining its logs). Safe on a zeroed kc.
+ *  A consumer must have been closed first when it should leave its group
+ *  cleanly. */
+void cf_kclient_close(cf_kclient_t *kc);
+
+/** True, with errstr naming it, when the client raised a fatal error. */
+bool cf_kclient_fatal(cf_kclient_t *kc, char *errstr, size_t errstr_size);
+
+/** Classes error (NULL: CF_KR_OK) and destroys it; errstr gets
+ *  "<what>: <ERR_NAME>: <text>" (for a fatal error, the fatal reason). */
+cf_kres_t cf_kerror_take(rd_kafka_t *rk, rd_kafka_error_t *error,
+                         const char *what, char *errstr, size_t errstr_size);
+
+/** Monotonic milliseconds. */
+int64_t cf_kclock_ms(void);
+
+/** Makes sure the five topics of cfg exist with one partition count, and
+ *  extra too when not NULL and not one of them (created like the actions
+ *  topic when missing). The events topic's count wins when it exists, else
+ *  cfg->partitions; the state topic is created compacted. *partitions gets
+ *  the count. CF_ERR_USAGE when an existing topic has another partition
+ *  count than the events topic (errstr names both), CF_ERR_IO on a Kafka
+ *  error or timeout, CF_ERR_NOMEM. */
+cf_err_t cf_ktopics_ensure(cf_kclient_t *kc, const cf_config_t *cfg,
+                           const char *extra, int *partitions, char *errstr,
+                           size_t errstr_size);
+
+/** Partition count of an existing topic into *partitions (0 when the topic
+ *  does not exist). CF_ERR_IO on a Kafka error. */
+cf_err_t cf_ktopic_partitions(cf_kclient_t *kc, const char *topic,
+                              int *partitions, char *errstr,
+                              size_t errstr_size);
+
+#endif
