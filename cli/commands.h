@@ -10,6 +10,7 @@
 #define CF_EXIT_USAGE   2 /**< usage or file error */
 
 int cf_cmd_simulate(int argc, char **argv);
+int cf_cmd_demo(int argc, char **argv);
 int cf_cmd_run(int argc, char **argv);
 int cf_cmd_produce(int argc, char **argv);
 int cf_cmd_tail(int argc, char **argv);

@@ -15,6 +15,8 @@ typedef struct command_s {
 } command_t;
 
 static const command_t commands[] = {
+    {"demo", cf_cmd_demo,
+     "the worker end to end on an in-process mock cluster, no set-up"},
     {"simulate", cf_cmd_simulate,
      "run the migration rules on JSON lines, without Kafka"},
     {"run", cf_cmd_run, "the Kafka worker: consume, handle, produce (EOS)"},

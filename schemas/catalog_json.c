@@ -15,11 +15,11 @@ static bool id_ok(json_t *v) {
                !memchr(json_string_value(v), '\0', json_string_length(v));
 }
 
-cf_err_t cf_catalog_parse_json(const char *text, size_t len, cf_catalog_t **out,
-                               char *errstr, size_t errstr_size) {
+/* Adds the entries of text to cat; on failure cat may hold some of them. */
+static cf_err_t parse_into(cf_catalog_t *cat, const char *text, size_t len,
+                           char *errstr, size_t errstr_size) {
         json_error_t jerr;
         json_t *root, *offers, *o;
-        cf_catalog_t *cat;
         size_t i;
         cf_err_t err = CF_ERR_INVALID;
 
@@ -42,10 +42,6 @@ cf_err_t cf_catalog_parse_json(const char *text, size_t len, cf_catalog_t **out,
                               "catalog: more than %d offers", CF_CATALOG_MAX);
                 json_decref(root);
                 return CF_ERR_LIMIT;
-        }
-        if (!(cat = cf_catalog_new())) {
-                json_decref(root);
-                return CF_ERR_NOMEM;
         }
         json_array_foreach(offers, i, o) {
                 json_t *id = json_object_get(o, "offer_id");
@@ -85,21 +81,33 @@ cf_err_t cf_catalog_parse_json(const char *text, size_t len, cf_catalog_t **out,
                 }
         }
         json_decref(root);
-        *out = cat;
         return CF_OK;
 fail:
         json_decref(root);
-        cf_catalog_destroy(cat);
         return err;
 }
 
-cf_err_t cf_catalog_load_json(const char *path, cf_catalog_t **out,
-                              char *errstr, size_t errstr_size) {
+cf_err_t cf_catalog_parse_json(const char *text, size_t len, cf_catalog_t **out,
+                               char *errstr, size_t errstr_size) {
+        cf_catalog_t *cat = cf_catalog_new();
+        cf_err_t err;
+        if (!cat)
+                return CF_ERR_NOMEM;
+        if ((err = parse_into(cat, text, len, errstr, errstr_size)) != CF_OK) {
+                cf_catalog_destroy(cat);
+                return err;
+        }
+        *out = cat;
+        return CF_OK;
+}
+
+/* Reads the file at path (capped) into a malloc'd text. */
+static cf_err_t read_file(const char *path, char **text, size_t *len,
+                          char *errstr, size_t errstr_size) {
         FILE *fp = fopen(path, "rb");
         struct stat st;
-        char *text;
+        char *buf;
         size_t n;
-        cf_err_t err;
 
         if (!fp) {
                 cf_errstr_set(errstr, errstr_size, "catalog %s: %s", path,
@@ -115,20 +123,44 @@ cf_err_t cf_catalog_load_json(const char *path, cf_catalog_t **out,
                 fclose(fp);
                 return CF_ERR_LIMIT;
         }
-        if (!(text = malloc((size_t)st.st_size + 1))) {
+        if (!(buf = malloc((size_t)st.st_size + 1))) {
                 fclose(fp);
                 return CF_ERR_NOMEM;
         }
-        n = fread(text, 1, (size_t)st.st_size, fp);
+        n = fread(buf, 1, (size_t)st.st_size, fp);
         if (ferror(fp)) {
                 cf_errstr_set(errstr, errstr_size, "catalog %s: read error",
                               path);
-                free(text);
+                free(buf);
                 fclose(fp);
                 return CF_ERR_IO;
         }
         fclose(fp);
-        err = cf_catalog_parse_json(text, n, out, errstr, errstr_size);
+        *text = buf;
+        *len = n;
+        return CF_OK;
+}
+
+cf_err_t cf_catalog_load_json(const char *path, cf_catalog_t **out,
+                              char *errstr, size_t errstr_size) {
+        char *text;
+        size_t len;
+        cf_err_t err = read_file(path, &text, &len, errstr, errstr_size);
+        if (err != CF_OK)
+                return err;
+        err = cf_catalog_parse_json(text, len, out, errstr, errstr_size);
+        free(text);
+        return err;
+}
+
+cf_err_t cf_catalog_load_json_into(cf_catalog_t *cat, const char *path,
+                                   char *errstr, size_t errstr_size) {
+        char *text;
+        size_t len;
+        cf_err_t err = read_file(path, &text, &len, errstr, errstr_size);
+        if (err != CF_OK)
+                return err;
+        err = parse_into(cat, text, len, errstr, errstr_size);
         free(text);
         return err;
 }

@@ -19,7 +19,11 @@
 
 cf_err_t cf_catalog_load_json(const char *path, cf_catalog_t **out,
                               char *errstr, size_t errstr_size);
-/** Same, from a text in memory. */
+/** Adds the file's entries to an existing catalog (later files win);
+ *  on failure cat may hold some of them. */
+cf_err_t cf_catalog_load_json_into(cf_catalog_t *cat, const char *path,
+                                   char *errstr, size_t errstr_size);
+/** Same as cf_catalog_load_json, from a text in memory. */
 cf_err_t cf_catalog_parse_json(const char *text, size_t len, cf_catalog_t **out,
                                char *errstr, size_t errstr_size);
 

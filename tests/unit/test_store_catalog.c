@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/linereader.h"
 #include "common/strutil.h"
@@ -111,6 +112,36 @@ static void test_catalog_errors(void **state) {
             CF_ERR_IO);
 }
 
+static void test_catalog_merge(void **state) {
+        char a[] = "/tmp/cf-cat-a-XXXXXX", b[] = "/tmp/cf-cat-b-XXXXXX";
+        const char *ta = "{\"offers\":[{\"offer_id\":\"X\","
+                         "\"equivalent_offer_id\":\"X1\"},"
+                         "{\"offer_id\":\"Y\"}]}";
+        const char *tb = "{\"offers\":[{\"offer_id\":\"X\","
+                         "\"equivalent_offer_id\":\"X2\"}]}";
+        cf_catalog_t *cat = cf_catalog_new();
+        const char *eq = NULL;
+        char err[256];
+        int fa = mkstemp(a), fb = mkstemp(b);
+        (void)state;
+        assert_true(fa >= 0 && fb >= 0);
+        assert_int_equal(write(fa, ta, strlen(ta)), (ssize_t)strlen(ta));
+        assert_int_equal(write(fb, tb, strlen(tb)), (ssize_t)strlen(tb));
+        close(fa);
+        close(fb);
+        assert_int_equal(cf_catalog_load_json_into(cat, a, err, sizeof(err)),
+                         CF_OK);
+        assert_int_equal(cf_catalog_load_json_into(cat, b, err, sizeof(err)),
+                         CF_OK);
+        assert_int_equal(cf_catalog_size(cat), 2);
+        assert_true(cf_catalog_discontinued(cat, "X", &eq));
+        assert_string_equal(eq, "X2"); /* the later file wins */
+        assert_true(cf_catalog_discontinued(cat, "Y", &eq));
+        unlink(a);
+        unlink(b);
+        cf_catalog_destroy(cat);
+}
+
 static void test_linereader(void **state) {
         char data[] = "one\r\n\nthree-is-long\nfour";
         FILE *fp = fmemopen(data, strlen(data), "r");
@@ -160,6 +191,7 @@ int main(void) {
             cmocka_unit_test(test_store_apply_drops_rejected_new_keys),
             cmocka_unit_test(test_catalog),
             cmocka_unit_test(test_catalog_errors),
+            cmocka_unit_test(test_catalog_merge),
             cmocka_unit_test(test_linereader),
             cmocka_unit_test(test_strutil),
         };
