@@ -13,9 +13,10 @@
  * reset the last handled offsets, rewind the consumer to the committed
  * offsets and go on. A fatal error fails the worker.
  *
- * At-least-once mode: the same without the transaction; rd_kafka_flush()
- * then a synchronous offset commit. A failed delivery undoes and rewinds
- * like an abort (what was delivered stays: duplicates, identical ones). */
+ * At-least-once mode: the same without the transaction: flush the outputs,
+ * then produce and flush the states, then commit the offsets
+ * synchronously. A failed delivery undoes and rewinds like an abort (what
+ * was delivered stays: duplicates, identical ones). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,11 +281,8 @@ static cf_kres_t commit_eos(cf_worker_t *w, bctx_t *c) {
         return r;
 }
 
-static cf_kres_t commit_alo(cf_worker_t *w, bctx_t *c) {
-        rd_kafka_topic_partition_list_t *l;
-        rd_kafka_resp_err_t err;
-
-        /* every delivery report in, failed or not */
+/* Waits for every delivery report; CF_KR_ABORT when one failed. */
+static cf_kres_t flush_all(cf_worker_t *w, bctx_t *c) {
         while (rd_kafka_outq_len(w->prod.rk) > 0) {
                 rd_kafka_flush(w->prod.rk, 1000);
                 cf_kclient_drain_logs(&w->prod);
@@ -297,6 +295,21 @@ static cf_kres_t commit_alo(cf_worker_t *w, bctx_t *c) {
                          (unsigned long long)w->dr_failed);
                 return CF_KR_ABORT;
         }
+        return CF_KR_OK;
+}
+
+/* At-least-once: the outputs are delivered before the states (whose
+ * last_input_offset makes a restart skip the inputs), and the states
+ * before the offsets are committed, so a crash anywhere loses nothing. */
+static cf_kres_t commit_alo(cf_worker_t *w, bctx_t *c) {
+        rd_kafka_topic_partition_list_t *l;
+        rd_kafka_resp_err_t err;
+        cf_kres_t r;
+
+        if ((r = flush_all(w, c)) != CF_KR_OK ||
+            (r = emit_states(w, c)) != CF_KR_OK ||
+            (r = flush_all(w, c)) != CF_KR_OK)
+                return r;
         if (!(l = offsets(w))) {
                 snprintf(c->why, sizeof(c->why), "out of memory");
                 return CF_KR_FATAL;
@@ -425,10 +438,10 @@ void cf_batch_run(cf_worker_t *w) {
                 r = cf_txn_begin(&w->prod, c.why, sizeof(c.why));
         for (size_t i = 0; r == CF_KR_OK && i < w->n_msgs; i++)
                 r = handle(w, w->msgs[i], &c);
-        if (r == CF_KR_OK)
-                r = emit_states(w, &c);
-        if (r == CF_KR_OK)
-                r = w->eos ? commit_eos(w, &c) : commit_alo(w, &c);
+        if (r == CF_KR_OK && w->eos && (r = emit_states(w, &c)) == CF_KR_OK)
+                r = commit_eos(w, &c);
+        else if (r == CF_KR_OK && !w->eos)
+                r = commit_alo(w, &c);
         switch (r) {
         case CF_KR_OK:
                 add_stats(&w->stats, &w->batch);
