@@ -185,11 +185,11 @@ static cf_kres_t handle(cf_worker_t *w, const rd_kafka_message_t *m,
         bool decoded = false;
 
         part->touched = true;
+        w->batch.consumed++;
         if (m->offset <= part->last_handled) {
                 w->batch.skipped_offsets++;
                 return CF_KR_OK;
         }
-        w->batch.consumed++;
         part->last_handled = m->offset;
         memset(&v, 0, sizeof(v));
         v.kind = CF_VERDICT_REJECTED;

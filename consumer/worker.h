@@ -35,8 +35,8 @@ typedef struct cf_worker_opts_s {
 /** Counts of committed work: an input is counted once its batch is
  *  committed, so inputs of an aborted batch are counted when redone. */
 typedef struct cf_worker_stats_s {
-        uint64_t consumed;        /**< inputs handled (applied + duplicates +
-                                       rejected) */
+        uint64_t consumed;        /**< records read (applied + duplicates +
+                                       rejected + skipped_offsets) */
         uint64_t applied;         /**< rule applied, state changed */
         uint64_t duplicates;      /**< rule 12: event_id already handled */
         uint64_t rejected;        /**< rule 13: sent to the DLQ */
