@@ -36,8 +36,11 @@ static void eof(cf_worker_t *w, rctx_t *c, const rd_kafka_message_t *m) {
 
         if (p < 0 || p >= w->n_parts || c->done[p])
                 return;
-        rd_kafka_get_watermark_offsets(w->rest.rk, w->cfg->topic_state, p, &lo,
-                                       &hi);
+        /* the high watermark of the last fetch; unknown: wait for more */
+        if (rd_kafka_get_watermark_offsets(w->rest.rk, w->cfg->topic_state, p,
+                                           &lo,
+                                           &hi) != RD_KAFKA_RESP_ERR_NO_ERROR)
+                return;
         if (m->offset >= hi) {
                 c->done[p] = true;
                 c->remaining--;
@@ -183,7 +186,11 @@ cf_err_t cf_restore(cf_worker_t *w,
                 goto out;
         }
         err = read_all(w, &c);
-        rd_kafka_assign(w->rest.rk, NULL);
+        if ((kerr = rd_kafka_assign(w->rest.rk, NULL)) != 0 && err == CF_OK) {
+                cf_worker_fail(w, CF_ERR_IO, "restore: unassign: %s",
+                               rd_kafka_err2str(kerr));
+                err = CF_ERR_IO;
+        }
         if (err == CF_OK)
                 fprintf(stderr,
                         "cspflow: restored %zu state record(s) of %d "

@@ -227,7 +227,12 @@ cf_err_t cf_tail_run(cf_tail_opts_t *o, char *errstr, size_t errstr_size) {
         if ((err = cf_kclient_open(&c.kc, RD_KAFKA_CONSUMER, conf, "tail",
                                    errstr, errstr_size)) != CF_OK)
                 return err;
-        rd_kafka_poll_set_consumer(c.kc.rk);
+        if (rd_kafka_poll_set_consumer(c.kc.rk) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                cf_errstr_set(errstr, errstr_size,
+                              "cannot route messages to the consumer queue");
+                err = CF_ERR_IO;
+                goto out;
+        }
         if ((err = cf_ktopic_partitions(&c.kc, o->topic, &c.n_parts, errstr,
                                         errstr_size)) != CF_OK)
                 goto out;
@@ -252,8 +257,8 @@ cf_err_t cf_tail_run(cf_tail_opts_t *o, char *errstr, size_t errstr_size) {
         }
         err = follow(&c);
 out:
-        if (c.kc.rk)
-                rd_kafka_consumer_close(c.kc.rk);
+        if (c.kc.rk && rd_kafka_consumer_close(c.kc.rk))
+                fprintf(stderr, "cspflow tail: closing the consumer failed\n");
         cf_kclient_close(&c.kc);
         free(c.next);
         return err;

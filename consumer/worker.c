@@ -96,8 +96,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         drop_stores(w, parts);
                         /* nothing assigned: the loop stops */
                         if (strcmp(rd_kafka_rebalance_protocol(rk),
-                                   "COOPERATIVE") != 0)
-                                rd_kafka_assign(rk, NULL);
+                                   "COOPERATIVE") != 0 &&
+                            rd_kafka_assign(rk, NULL) != 0)
+                                fprintf(stderr, "cspflow: unassign failed\n");
                 }
                 w->assigned_once = true;
                 break;
@@ -113,7 +114,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         rd_kafka_err2str(err));
                 cf_batch_drop(w, NULL);
                 drop_stores(w, parts);
-                rd_kafka_assign(rk, NULL);
+                if (rd_kafka_assign(rk, NULL) != 0)
+                        fprintf(stderr, "cspflow: unassign failed\n");
                 break;
         }
         w->idle_since = cf_kclock_ms();
@@ -287,7 +289,10 @@ static cf_err_t open_clients(cf_worker_t *w, char *errstr, size_t size) {
         if ((err = cf_kclient_open(&w->rest, RD_KAFKA_CONSUMER, conf, "restore",
                                    errstr, size)) != CF_OK)
                 return err;
-        rd_kafka_poll_set_consumer(w->rest.rk);
+        if (rd_kafka_poll_set_consumer(w->rest.rk) != 0) {
+                cf_errstr_set(errstr, size, "restore: no consumer queue");
+                return CF_ERR_IO;
+        }
         /* the group consumer */
         if (!(conf = cf_kconf_new(cfg, "worker", cons_defaults, cons_forced,
                                   errstr, size)))
@@ -297,7 +302,10 @@ static cf_err_t open_clients(cf_worker_t *w, char *errstr, size_t size) {
         if ((err = cf_kclient_open(&w->cons, RD_KAFKA_CONSUMER, conf,
                                    "consumer", errstr, size)) != CF_OK)
                 return err;
-        rd_kafka_poll_set_consumer(w->cons.rk);
+        if (rd_kafka_poll_set_consumer(w->cons.rk) != 0) {
+                cf_errstr_set(errstr, size, "no consumer queue");
+                return CF_ERR_IO;
+        }
         if (!(sub = rd_kafka_topic_partition_list_new(1)))
                 return CF_ERR_NOMEM;
         rd_kafka_topic_partition_list_add(sub, cfg->topic_events,
@@ -351,10 +359,12 @@ static void shutdown_all(cf_worker_t *w) {
                         fprintf(stderr, "cspflow: closing the consumer: %s\n",
                                 rd_kafka_err2str(err));
         }
-        if (w->rest.rk)
-                rd_kafka_consumer_close(w->rest.rk);
-        if (w->prod.rk && !w->eos)
-                rd_kafka_flush(w->prod.rk, 10000);
+        if (w->rest.rk && rd_kafka_consumer_close(w->rest.rk))
+                fprintf(stderr, "cspflow: closing the state reader failed\n");
+        /* at-least-once flushes per batch; this only catches stragglers */
+        if (w->prod.rk && !w->eos &&
+            rd_kafka_flush(w->prod.rk, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+                fprintf(stderr, "cspflow: producer flush timed out\n");
         cf_kclient_close(&w->cons);
         cf_kclient_close(&w->rest);
         cf_kclient_close(&w->prod);
