@@ -18,7 +18,6 @@ records' raw values and headers independently of `cspflow tail`.
 import collections
 import json
 import os
-import random
 import shutil
 import re
 import signal
@@ -384,6 +383,24 @@ def produce_input(rep, env, path, sim_lines, label):
     return len(good) + len(raw)
 
 
+def gen_workload(env, migrations, seed):
+    """scripts/gen-workload into env's scratch dir: (input, catalog) paths."""
+    inp, catalog = env.path("workload.jsonl"), env.path("catalog.json")
+    with open(inp, "w") as f:
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen-workload"),
+                        "--migrations", str(migrations), "--seed", str(seed),
+                        "--catalog-out", catalog], stdout=f, check=True)
+    return inp, catalog
+
+
+def committed_progress(client, group, topic):
+    """(inputs the group has committed, inputs on the topic)."""
+    end = client.end_offsets(topic)
+    got = client.committed_offsets(group, topic)
+    return (sum(min(max(got.get(p, -1), 0), e) for p, e in end.items()),
+            sum(end.values()))
+
+
 def wait_caught_up(env, group=None, timeout=300):
     """Waits until group's committed offsets reach the end of the events
     topic; True if they did."""
@@ -391,9 +408,8 @@ def wait_caught_up(env, group=None, timeout=300):
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
-            end = c.end_offsets(env.topics["events"])
-            got = c.committed_offsets(group or env.group, env.topics["events"])
-            if all(got.get(p, -1) >= e for p, e in end.items() if e > 0):
+            done, total = committed_progress(c, group or env.group, env.topics["events"])
+            if done == total:
                 return True
             time.sleep(0.5)
         return False
@@ -784,6 +800,3 @@ def default_partition(key, n):
     """librdkafka's default partitioner (consistent_random) for a key."""
     return zlib.crc32(key) % n
 
-
-def seeded(seed):
-    return random.Random(seed)

@@ -17,7 +17,6 @@ usage: test_group.py CSPFLOW [--mode eos|at-least-once]
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 
@@ -47,11 +46,7 @@ def main():
     binary, _rest, mode = kt.args()
     rep = kt.Report(f"kafka two workers in one group ({mode})")
     env = kt.Env(binary, f"group-{mode}", mode)
-    inp, catalog = env.path("workload.jsonl"), env.path("catalog.json")
-    with open(inp, "w") as f:
-        subprocess.run([sys.executable, os.path.join(kt.ROOT, "scripts", "gen-workload"),
-                        "--migrations", "400", "--seed", "4242",
-                        "--catalog-out", catalog], stdout=f, check=True)
+    inp, catalog = kt.gen_workload(env, 400, 4242)
     with open(inp) as f:
         lines = f.read().splitlines()
     halves = [lines[:len(lines) // 2], lines[len(lines) // 2:]]
