@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "commands.h"
+#include "common/strutil.h"
 
 int cf_cli_kafka_config(cf_config_t *cfg, const char *cmd,
                         const char *bootstrap, const char *path) {
@@ -36,4 +37,14 @@ int cf_cli_kafka_config(cf_config_t *cfg, const char *cmd,
                 return CF_EXIT_USAGE;
         }
         return CF_EXIT_OK;
+}
+
+int cf_cli_idle_seconds(const char *cmd, const char *arg, long *out) {
+        if (cf_parse_long(arg, 1, 86400L * 365, out))
+                return CF_EXIT_OK;
+        fprintf(
+            stderr,
+            "cspflow %s: --idle-exit: '%s' is not a number of seconds > 0\n",
+            cmd, arg);
+        return CF_EXIT_USAGE;
 }

@@ -16,4 +16,9 @@
 int cf_cli_kafka_config(cf_config_t *cfg, const char *cmd,
                         const char *bootstrap, const char *path);
 
+/** Parses --idle-exit's SECONDS (1 .. one year) into *out. On a bad value
+ *  prints "cspflow <cmd>: --idle-exit: ..." and returns CF_EXIT_USAGE;
+ *  CF_EXIT_OK otherwise. */
+int cf_cli_idle_seconds(const char *cmd, const char *arg, long *out);
+
 #endif

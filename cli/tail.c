@@ -212,13 +212,9 @@ int cf_cmd_tail(int argc, char **argv) {
                         from_beginning = true;
                         break;
                 case 'i':
-                        if (!cf_parse_long(optarg, 1, 86400 * 365, &idle)) {
-                                fprintf(stderr,
-                                        "cspflow tail: --idle-exit: '%s' is "
-                                        "not a number of seconds > 0\n",
-                                        optarg);
+                        if (cf_cli_idle_seconds("tail", optarg, &idle) !=
+                            CF_EXIT_OK)
                                 return CF_EXIT_USAGE;
-                        }
                         break;
                 case 'h':
                         fputs(usage_text, stdout);
