@@ -141,18 +141,6 @@ static cf_err_t read_file(const char *path, char **text, size_t *len,
         return CF_OK;
 }
 
-cf_err_t cf_catalog_load_json(const char *path, cf_catalog_t **out,
-                              char *errstr, size_t errstr_size) {
-        char *text;
-        size_t len;
-        cf_err_t err = read_file(path, &text, &len, errstr, errstr_size);
-        if (err != CF_OK)
-                return err;
-        err = cf_catalog_parse_json(text, len, out, errstr, errstr_size);
-        free(text);
-        return err;
-}
-
 cf_err_t cf_catalog_load_json_into(cf_catalog_t *cat, const char *path,
                                    char *errstr, size_t errstr_size) {
         char *text;
@@ -163,4 +151,19 @@ cf_err_t cf_catalog_load_json_into(cf_catalog_t *cat, const char *path,
         err = parse_into(cat, text, len, errstr, errstr_size);
         free(text);
         return err;
+}
+
+cf_err_t cf_catalog_load_json(const char *path, cf_catalog_t **out,
+                              char *errstr, size_t errstr_size) {
+        cf_catalog_t *cat = cf_catalog_new();
+        cf_err_t err;
+        if (!cat)
+                return CF_ERR_NOMEM;
+        err = cf_catalog_load_json_into(cat, path, errstr, errstr_size);
+        if (err != CF_OK) {
+                cf_catalog_destroy(cat);
+                return err;
+        }
+        *out = cat;
+        return CF_OK;
 }
