@@ -25,7 +25,8 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 FROM debian:12-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-        librdkafka1 libavro23 libcurl4 libjansson4 libxxhash0 ca-certificates \
+        librdkafka1 libavro23 libcurl4 libjansson4 libxxhash0 libmicrohttpd12 \
+        ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --no-create-home --home-dir /opt/cspflow cspflow
 COPY --from=build /src/build/cspflow /usr/local/bin/cspflow

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "commands.h"
+#include "common/log.h"
 #include "common/strutil.h"
 
 int cf_cli_kafka_config(cf_config_t *cfg, const char *cmd,
@@ -12,27 +13,30 @@ int cf_cli_kafka_config(cf_config_t *cfg, const char *cmd,
         cf_err_t err;
 
         if (cf_config_init(cfg) != CF_OK) {
-                fprintf(stderr, "cspflow %s: out of memory\n", cmd);
+                cf_log(CF_LOG_ERROR, cmd, "out of memory");
                 cf_config_clear(cfg);
                 return CF_EXIT_FAILURE;
         }
         if (path && (err = cf_config_load(cfg, path, errstr, sizeof(errstr))) !=
                         CF_OK) {
-                fprintf(stderr, "cspflow %s: %s\n", cmd, errstr);
+                cf_log(CF_LOG_ERROR, cmd, "%s", errstr);
                 cf_config_clear(cfg);
                 return err == CF_ERR_NOMEM ? CF_EXIT_FAILURE : CF_EXIT_USAGE;
         }
+        cf_log_set_level(
+            (cf_log_level_t)cf_log_level_from_name(cfg->log_level));
+        cf_log_set_format(
+            (cf_log_format_t)cf_log_format_from_name(cfg->log_format));
         if (bootstrap && cf_config_set_str(&cfg->bootstrap, bootstrap)) {
-                fprintf(stderr, "cspflow %s: out of memory\n", cmd);
+                cf_log(CF_LOG_ERROR, cmd, "out of memory");
                 cf_config_clear(cfg);
                 return CF_EXIT_FAILURE;
         }
         if ((bootstrap && !*bootstrap) ||
             (!bootstrap && !cf_config_kafka_get(cfg, "bootstrap.servers"))) {
-                fprintf(stderr,
-                        "cspflow %s: --bootstrap HOST:PORT is required (or "
-                        "kafka.bootstrap.servers in --config)\n",
-                        cmd);
+                cf_log(CF_LOG_ERROR, cmd,
+                       "--bootstrap HOST:PORT is required (or "
+                       "kafka.bootstrap.servers in --config)");
                 cf_config_clear(cfg);
                 return CF_EXIT_USAGE;
         }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "common/log.h"
 
 #ifndef CSPFLOW_VERSION
 #define CSPFLOW_VERSION "0.1.0"
@@ -49,8 +50,11 @@ int main(int argc, char **argv) {
                 return CF_EXIT_OK;
         }
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                if (!strcmp(argv[1], commands[i].name))
-                        return commands[i].fn(argc - 1, argv + 1);
+                if (!strcmp(argv[1], commands[i].name)) {
+                        int rc = commands[i].fn(argc - 1, argv + 1);
+                        cf_log_reset(); /* frees the secrets' copies */
+                        return rc;
+                }
         fprintf(stderr, "cspflow: unknown command '%s'\n\n", argv[1]);
         usage(stderr);
         return CF_EXIT_USAGE;

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "common/limits.h"
 #include "common/linereader.h"
+#include "common/log.h"
 #include "kafka_cli.h"
 #include "producer/produce.h"
 #include "schemas/avro_codec.h"
@@ -80,8 +81,7 @@ static bool unhex(pctx_t *c, const char *s, size_t n) {
 }
 
 static void refuse(pctx_t *c, unsigned long lineno, const char *what) {
-        fprintf(stderr, "cspflow produce: line %lu: %s (not sent)\n", lineno,
-                what);
+        cf_log(CF_LOG_WARN, "produce", "line %lu: %s (not sent)", lineno, what);
         c->refused++;
 }
 
@@ -129,8 +129,7 @@ static int one_line(pctx_t *c, const char *line, size_t len,
                 k = key;
         if (cf_kproducer_send(c->prod, k, k ? strlen(k) : 0, value, vlen,
                               errstr, sizeof(errstr)) != CF_OK) {
-                fprintf(stderr, "cspflow produce: line %lu: %s\n", lineno,
-                        errstr);
+                cf_log(CF_LOG_ERROR, "produce", "line %lu: %s", lineno, errstr);
                 return -1;
         }
         c->sent++;
@@ -150,7 +149,7 @@ static int read_lines(pctx_t *c, FILE *in) {
         int status = CF_EXIT_OK;
 
         if (!lr) {
-                fprintf(stderr, "cspflow produce: out of memory\n");
+                cf_log(CF_LOG_ERROR, "produce", "out of memory");
                 return CF_EXIT_FAILURE;
         }
         for (;;) {
@@ -161,8 +160,8 @@ static int read_lines(pctx_t *c, FILE *in) {
                 if (lt == CF_LINE_EOF)
                         break;
                 if (lt == CF_LINE_ERROR) {
-                        fprintf(stderr, "cspflow produce: read error: %s\n",
-                                strerror(errno));
+                        cf_log(CF_LOG_ERROR, "produce", "read error: %s",
+                               strerror(errno));
                         status = CF_EXIT_USAGE;
                         break;
                 }
@@ -257,8 +256,8 @@ int cf_cmd_produce(int argc, char **argv) {
         if (status != CF_EXIT_OK)
                 return status;
         if (path && !(in = fopen(path, "rb"))) {
-                fprintf(stderr, "cspflow produce: %s: %s\n", path,
-                        strerror(errno));
+                cf_log(CF_LOG_ERROR, "produce", "%s: %s", path,
+                       strerror(errno));
                 cf_config_clear(&cfg);
                 return CF_EXIT_USAGE;
         }
@@ -269,24 +268,23 @@ int cf_cmd_produce(int argc, char **argv) {
         if ((err = cf_avro_new(&c.av, errstr, sizeof(errstr))) != CF_OK ||
             (err = cf_kproducer_new(&c.prod, &cfg, topic, errstr,
                                     sizeof(errstr))) != CF_OK) {
-                fprintf(stderr, "cspflow produce: %s\n", errstr);
+                cf_log(CF_LOG_ERROR, "produce", "%s", errstr);
                 status = err == CF_ERR_USAGE ? CF_EXIT_USAGE : CF_EXIT_FAILURE;
                 goto out;
         }
         status = read_lines(&c, in);
         if (cf_kproducer_flush(c.prod, &delivered, &failed, errstr,
                                sizeof(errstr)) != CF_OK) {
-                fprintf(stderr, "cspflow produce: %s\n", errstr);
+                cf_log(CF_LOG_ERROR, "produce", "%s", errstr);
                 if (status == CF_EXIT_OK)
                         status = CF_EXIT_FAILURE;
         }
         if (status == CF_EXIT_OK && c.refused > 0)
                 status = CF_EXIT_FAILURE;
-        fprintf(stderr,
-                "cspflow produce: %" PRIu64
-                " record(s) delivered to %s, %" PRIu64 " failed, %" PRIu64
-                " line(s) refused\n",
-                delivered, topic, failed, c.refused);
+        cf_log(failed || c.refused ? CF_LOG_WARN : CF_LOG_INFO, "produce",
+               "%" PRIu64 " record(s) delivered to %s, %" PRIu64
+               " failed, %" PRIu64 " line(s) refused",
+               delivered, topic, failed, c.refused);
 out:
         cf_kproducer_destroy(c.prod);
         cf_avro_destroy(c.av);

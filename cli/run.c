@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "common/config.h"
+#include "common/log.h"
 #include "common/strutil.h"
 #include "consumer/worker.h"
 #include "kafka_cli.h"
@@ -152,7 +153,7 @@ int cf_cmd_run(int argc, char **argv) {
                 return status;
         if ((group && cf_config_set_str(&cfg.group, group)) ||
             (tid && cf_config_set_str(&cfg.transactional_id, tid))) {
-                fprintf(stderr, "cspflow run: out of memory\n");
+                cf_log(CF_LOG_ERROR, "run", "out of memory");
                 cf_config_clear(&cfg);
                 return CF_EXIT_FAILURE;
         }
@@ -160,7 +161,7 @@ int cf_cmd_run(int argc, char **argv) {
                 cfg.mode = (cf_mode_t)cf_config_mode_from_name(mode);
         if (catalog_path && cf_catalog_load_json(catalog_path, &catalog, errstr,
                                                  sizeof(errstr)) != CF_OK) {
-                fprintf(stderr, "cspflow run: %s\n", errstr);
+                cf_log(CF_LOG_ERROR, "run", "%s", errstr);
                 cf_config_clear(&cfg);
                 return CF_EXIT_USAGE;
         }
@@ -181,7 +182,7 @@ int cf_cmd_run(int argc, char **argv) {
         if (err == CF_OK) {
                 status = CF_EXIT_OK;
         } else {
-                fprintf(stderr, "cspflow run: %s\n", errstr);
+                cf_log(CF_LOG_ERROR, "run", "%s", errstr);
                 status = err == CF_ERR_USAGE ? CF_EXIT_USAGE : CF_EXIT_FAILURE;
         }
         summary(&stats);

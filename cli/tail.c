@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "common/log.h"
 #include "common/strutil.h"
 #include "consumer/tail.h"
 #include "kafka_cli.h"
@@ -241,7 +242,7 @@ int cf_cmd_tail(int argc, char **argv) {
         cf_audit_init(&t.audit);
         t.follow = !(from_beginning && idle > 0);
         if (cf_avro_new(&t.av, errstr, sizeof(errstr)) != CF_OK) {
-                fprintf(stderr, "cspflow tail: %s\n", errstr);
+                cf_log(CF_LOG_ERROR, "tail", "%s", errstr);
                 status = CF_EXIT_FAILURE;
                 goto out;
         }
@@ -265,7 +266,7 @@ int cf_cmd_tail(int argc, char **argv) {
                 err = CF_ERR_IO;
         }
         if (err != CF_OK) {
-                fprintf(stderr, "cspflow tail: %s\n", errstr);
+                cf_log(CF_LOG_ERROR, "tail", "%s", errstr);
                 status = err == CF_ERR_USAGE ? CF_EXIT_USAGE : CF_EXIT_FAILURE;
         }
 out:

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "strutil.h"
 
 /* Largest config file read, in bytes. */
@@ -30,15 +31,23 @@ static const int_key_t int_keys[] = {
 
 typedef struct str_key_s {
         const char *key;
-        size_t offset; /* of the char * in cf_config_t */
+        size_t offset;              /* of the char * in cf_config_t */
+        const char *const *choices; /* NULL-terminated; NULL: any */
 } str_key_t;
 
+static const char *const log_levels[] = {"error", "warn", "info", "debug",
+                                         NULL};
+static const char *const log_formats[] = {"auto", "json", "text", NULL};
+
 static const str_key_t str_keys[] = {
-    {"topic.events", offsetof(cf_config_t, topic_events)},
-    {"topic.actions", offsetof(cf_config_t, topic_actions)},
-    {"topic.audit", offsetof(cf_config_t, topic_audit)},
-    {"topic.state", offsetof(cf_config_t, topic_state)},
-    {"topic.dlq", offsetof(cf_config_t, topic_dlq)},
+    {"topic.events", offsetof(cf_config_t, topic_events), NULL},
+    {"topic.actions", offsetof(cf_config_t, topic_actions), NULL},
+    {"topic.audit", offsetof(cf_config_t, topic_audit), NULL},
+    {"topic.state", offsetof(cf_config_t, topic_state), NULL},
+    {"topic.dlq", offsetof(cf_config_t, topic_dlq), NULL},
+    {"log.level", offsetof(cf_config_t, log_level), log_levels},
+    {"log.format", offsetof(cf_config_t, log_format), log_formats},
+    {"http.listen", offsetof(cf_config_t, http_listen), NULL},
 };
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -64,7 +73,9 @@ cf_err_t cf_config_init(cf_config_t *c) {
             cf_config_set_str(&c->topic_actions, "csp.migration.actions") ||
             cf_config_set_str(&c->topic_audit, "csp.migration.audit") ||
             cf_config_set_str(&c->topic_state, "csp.migration.state") ||
-            cf_config_set_str(&c->topic_dlq, "csp.migration.dlq"))
+            cf_config_set_str(&c->topic_dlq, "csp.migration.dlq") ||
+            cf_config_set_str(&c->log_level, "info") ||
+            cf_config_set_str(&c->log_format, "auto"))
                 return CF_ERR_NOMEM;
         return CF_OK;
 }
@@ -125,8 +136,35 @@ static cf_err_t set_kafka(cf_config_t *c, const char *prop, const char *value,
         return CF_OK;
 }
 
+/* value is one of choices (NULL: anything); else errstr lists them. */
+static bool is_choice(const char *key, const char *const *choices,
+                      const char *value, char *errstr, size_t errstr_size) {
+        char list[128] = "";
+        size_t at = 0;
+
+        if (!choices)
+                return true;
+        for (const char *const *p = choices; *p; p++) {
+                if (strcmp(*p, value) == 0)
+                        return true;
+                at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s",
+                                       p == choices ? "" : ", ", *p);
+                if (at >= sizeof(list))
+                        at = sizeof(list) - 1;
+        }
+        cf_errstr_set(errstr, errstr_size, "%s: '%s' is not one of %s", key,
+                      value, list);
+        return false;
+}
+
 cf_err_t cf_config_set(cf_config_t *c, const char *key, const char *value,
                        char *errstr, size_t errstr_size) {
+        cf_err_t err = cf_log_register_config(key, value);
+        if (err != CF_OK) {
+                cf_errstr_set(errstr, errstr_size,
+                              "%s: cannot register its value as a secret", key);
+                return err == CF_ERR_NOMEM ? CF_ERR_NOMEM : CF_ERR_USAGE;
+        }
         if (strncmp(key, KAFKA_PREFIX, strlen(KAFKA_PREFIX)) == 0)
                 return set_kafka(c, key + strlen(KAFKA_PREFIX), value, errstr,
                                  errstr_size);
@@ -135,9 +173,12 @@ cf_err_t cf_config_set(cf_config_t *c, const char *key, const char *value,
                         continue;
                 if (!*value) {
                         cf_errstr_set(errstr, errstr_size,
-                                      "%s: a topic name cannot be empty", key);
+                                      "%s: cannot be empty", key);
                         return CF_ERR_USAGE;
                 }
+                if (!is_choice(key, str_keys[i].choices, value, errstr,
+                               errstr_size))
+                        return CF_ERR_USAGE;
                 return cf_config_set_str(
                     (char **)((char *)c + str_keys[i].offset), value);
         }

@@ -13,6 +13,15 @@
  *   batch.max.records          records per transaction (1..1000000)
  *   batch.max.ms               longest wait filling a batch (1..3600000)
  *   transaction.timeout.ms     the producer's (1000..3600000)
+ *   log.level                  error, warn, info (default), debug
+ *   log.format                 auto (default: text on a terminal, else
+ *                              JSON lines), json, text
+ *   http.listen                HOST:PORT of run's HTTP endpoint (off when
+ *                              unset; docs/operations.md)
+ *
+ * Every value whose key names a secret (password, SASL, ...: see
+ * cf_log_secret_key in log.h) is registered with the logger, which never
+ * prints it.
  *
  * Any other key is refused (CF_ERR_USAGE naming it and its line). A key
  * given twice keeps its last value. Flags set the fields directly after
@@ -66,6 +75,9 @@ typedef struct cf_config_s {
         int batch_max_records;
         int batch_max_ms;
         int transaction_timeout_ms; /**< 0: librdkafka's default */
+        char *log_level;            /**< "info", ... (log.h) */
+        char *log_format;           /**< "auto", "json", "text" */
+        char *http_listen;          /**< NULL: no HTTP endpoint */
         cf_config_kv_t *kafka;      /**< owned, n_kafka of them, in order */
         size_t n_kafka;
 } cf_config_t;

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "common/log.h"
 #include "common/strutil.h"
 #include "producer/txn.h"
 #include "worker_int.h"
@@ -322,10 +323,10 @@ static cf_kres_t commit_alo(cf_worker_t *w, bctx_t *c) {
                         return CF_KR_FATAL;
                 /* the outputs are out: a new owner of the partitions will
                  * redo them (at least once) */
-                fprintf(stderr,
-                        "cspflow: warning: offset commit failed: %s "
-                        "(records may be handled again)\n",
-                        rd_kafka_err2str(err));
+                cf_log(CF_LOG_WARN, "batch",
+                       "offset commit failed: %s (records may be handled "
+                       "again)",
+                       rd_kafka_err2str(err));
         }
         return CF_KR_OK;
 }
@@ -385,8 +386,8 @@ static void abort_batch(cf_worker_t *w, bctx_t *c) {
         char why[768];
         int64_t *first = malloc((size_t)w->n_parts * sizeof(*first));
 
-        fprintf(stderr, "cspflow: aborting a batch of %zu record(s): %s\n",
-                w->n_msgs, c->why);
+        cf_log(CF_LOG_WARN, "batch", "aborting a batch of %zu record(s): %s",
+               w->n_msgs, c->why);
         if (!first) {
                 cf_worker_fail(w, CF_ERR_NOMEM, "abort: out of memory");
                 return;

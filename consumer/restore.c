@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "worker_int.h"
 
 #define POLL_MS 200
@@ -116,8 +117,8 @@ static cf_err_t read_all(cf_worker_t *w, rctx_t *c) {
                         eof(w, c, m);
                 } else if (m->err) {
                         char why[512];
-                        fprintf(stderr, "cspflow: restore: %s\n",
-                                rd_kafka_message_errstr(m));
+                        cf_log(CF_LOG_WARN, "restore", "%s",
+                               rd_kafka_message_errstr(m));
                         if (cf_kclient_fatal(&w->rest, why, sizeof(why))) {
                                 cf_worker_fail(w, CF_ERR_IO, "restore: %s",
                                                why);
@@ -192,10 +193,10 @@ cf_err_t cf_restore(cf_worker_t *w,
                 err = CF_ERR_IO;
         }
         if (err == CF_OK)
-                fprintf(stderr,
-                        "cspflow: restored %zu state record(s) of %d "
-                        "partition(s) in %lld ms\n",
-                        c.keys, parts->cnt, (long long)(cf_kclock_ms() - t0));
+                cf_log(CF_LOG_INFO, "restore",
+                       "restored %zu state record(s) of %d partition(s) in "
+                       "%lld ms",
+                       c.keys, parts->cnt, (long long)(cf_kclock_ms() - t0));
 out:
         if (l)
                 rd_kafka_topic_partition_list_destroy(l);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/limits.h"
+#include "common/log.h"
 #include "producer/kafka.h"
 
 #define POLL_MS      200
@@ -64,7 +65,7 @@ static cf_err_t on_error(tctx_t *c, const rd_kafka_message_t *m) {
                 cf_errstr_set(c->errstr, c->errstr_size, "%s", why);
                 return CF_ERR_IO;
         }
-        fprintf(stderr, "cspflow tail: %s\n", rd_kafka_message_errstr(m));
+        cf_log(CF_LOG_WARN, "tail", "%s", rd_kafka_message_errstr(m));
         if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
             m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
                 cf_errstr_set(c->errstr, c->errstr_size, "%s",
@@ -120,12 +121,11 @@ static cf_err_t read_partition(tctx_t *c, int32_t p) {
                 cf_kclient_drain_logs(&c->kc);
                 if (!m) {
                         if (idle_ms > 0 && cf_kclock_ms() - last >= idle_ms) {
-                                fprintf(stderr,
-                                        "cspflow tail: %s [%d]: no progress "
-                                        "for %d s before offset %lld: moving "
-                                        "on\n",
-                                        c->o->topic, (int)p, c->o->idle_exit_s,
-                                        (long long)hi);
+                                cf_log(CF_LOG_WARN, "tail",
+                                       "%s [%d]: no progress for %d s before "
+                                       "offset %lld: moving on",
+                                       c->o->topic, (int)p, c->o->idle_exit_s,
+                                       (long long)hi);
                                 break;
                         }
                         continue;
@@ -258,7 +258,7 @@ cf_err_t cf_tail_run(cf_tail_opts_t *o, char *errstr, size_t errstr_size) {
         err = follow(&c);
 out:
         if (c.kc.rk && rd_kafka_consumer_close(c.kc.rk))
-                fprintf(stderr, "cspflow tail: closing the consumer failed\n");
+                cf_log(CF_LOG_WARN, "tail", "closing the consumer failed");
         cf_kclient_close(&c.kc);
         free(c.next);
         return err;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "producer/txn.h"
 #include "worker_int.h"
 
@@ -37,17 +38,21 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
         if (!m->err)
                 return;
         if (w->dr_failed++ < 5)
-                fprintf(stderr, "cspflow: delivery to %s [%d] failed: %s\n",
-                        rd_kafka_topic_name(m->rkt), (int)m->partition,
-                        rd_kafka_err2str(m->err));
+                cf_log(CF_LOG_WARN, "worker", "delivery to %s [%d] failed: %s",
+                       rd_kafka_topic_name(m->rkt), (int)m->partition,
+                       rd_kafka_err2str(m->err));
 }
 
 static void print_parts(const char *what,
                         const rd_kafka_topic_partition_list_t *parts) {
-        fprintf(stderr, "cspflow: %s %d partition(s):", what, parts->cnt);
-        for (int i = 0; i < parts->cnt; i++)
-                fprintf(stderr, " %d", (int)parts->elems[i].partition);
-        fputc('\n', stderr);
+        char list[512];
+        size_t at = 0;
+        list[0] = '\0';
+        for (int i = 0; i < parts->cnt && at < sizeof(list) - 16; i++)
+                at += (size_t)snprintf(list + at, sizeof(list) - at, " %d",
+                                       (int)parts->elems[i].partition);
+        cf_log(CF_LOG_INFO, "worker", "%s %d partition(s):%s%s", what,
+               parts->cnt, list, at < sizeof(list) - 16 ? "" : " ...");
 }
 
 static void drop_stores(cf_worker_t *w,
@@ -98,7 +103,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         if (strcmp(rd_kafka_rebalance_protocol(rk),
                                    "COOPERATIVE") != 0 &&
                             rd_kafka_assign(rk, NULL) != 0)
-                                fprintf(stderr, "cspflow: unassign failed\n");
+                                cf_log(CF_LOG_ERROR, "worker",
+                                       "unassign failed");
                 }
                 w->assigned_once = true;
                 break;
@@ -110,12 +116,12 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 assign(w, rk, parts, false);
                 break;
         default:
-                fprintf(stderr, "cspflow: rebalance error: %s\n",
-                        rd_kafka_err2str(err));
+                cf_log(CF_LOG_ERROR, "worker", "rebalance error: %s",
+                       rd_kafka_err2str(err));
                 cf_batch_drop(w, NULL);
                 drop_stores(w, parts);
                 if (rd_kafka_assign(rk, NULL) != 0)
-                        fprintf(stderr, "cspflow: unassign failed\n");
+                        cf_log(CF_LOG_ERROR, "worker", "unassign failed");
                 break;
         }
         w->idle_since = cf_kclock_ms();
@@ -127,9 +133,9 @@ static void consumer_error(cf_worker_t *w, const rd_kafka_message_t *m,
         char why[512];
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
                 return;
-        fprintf(stderr, "cspflow: kafka consumer: %s%s%s: %s\n",
-                m->rkt ? rd_kafka_topic_name(m->rkt) : "", m->rkt ? " " : "",
-                rd_kafka_err2name(m->err), rd_kafka_message_errstr(m));
+        cf_log(CF_LOG_WARN, "worker", "consumer: %s%s%s: %s",
+               m->rkt ? rd_kafka_topic_name(m->rkt) : "", m->rkt ? " " : "",
+               rd_kafka_err2name(m->err), rd_kafka_message_errstr(m));
         if (cf_kclient_fatal(&w->cons, why, sizeof(why)))
                 cf_worker_fail(w, CF_ERR_IO, "%s", why);
         else if (++*errors > CONSUMER_ERRORS_MAX)
@@ -199,9 +205,9 @@ static void loop(cf_worker_t *w) {
                         w->idle_since = cf_kclock_ms();
                 } else if (idle_ms > 0 && w->assigned_once &&
                            cf_kclock_ms() - w->idle_since >= idle_ms) {
-                        fprintf(stderr,
-                                "cspflow: no input for %d s: stopping\n",
-                                w->opts->idle_exit_s);
+                        cf_log(CF_LOG_INFO, "worker",
+                               "no input for %d s: stopping",
+                               w->opts->idle_exit_s);
                         break;
                 }
                 rd_kafka_poll(w->prod.rk, 0);
@@ -278,7 +284,7 @@ static cf_err_t open_clients(cf_worker_t *w, char *errstr, size_t size) {
                                    "producer", errstr, size)) != CF_OK)
                 return err;
         if (w->eos) {
-                fprintf(stderr, "cspflow: transactional.id %s\n", tid);
+                cf_log(CF_LOG_INFO, "worker", "transactional.id %s", tid);
                 if (cf_txn_init(&w->prod, errstr, size) != CF_KR_OK)
                         return CF_ERR_IO;
         }
@@ -356,15 +362,17 @@ static void shutdown_all(cf_worker_t *w) {
         if (w->cons.rk) {
                 rd_kafka_resp_err_t err = rd_kafka_consumer_close(w->cons.rk);
                 if (err)
-                        fprintf(stderr, "cspflow: closing the consumer: %s\n",
-                                rd_kafka_err2str(err));
+                        cf_log(CF_LOG_WARN, "worker",
+                               "closing the consumer: %s",
+                               rd_kafka_err2str(err));
         }
         if (w->rest.rk && rd_kafka_consumer_close(w->rest.rk))
-                fprintf(stderr, "cspflow: closing the state reader failed\n");
+                cf_log(CF_LOG_WARN, "worker",
+                       "closing the state reader failed");
         /* at-least-once flushes per batch; this only catches stragglers */
         if (w->prod.rk && !w->eos &&
             rd_kafka_flush(w->prod.rk, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
-                fprintf(stderr, "cspflow: producer flush timed out\n");
+                cf_log(CF_LOG_WARN, "worker", "producer flush timed out");
         cf_kclient_close(&w->cons);
         cf_kclient_close(&w->rest);
         cf_kclient_close(&w->prod);
@@ -400,12 +408,11 @@ cf_err_t cf_worker_run(const cf_worker_opts_t *opts, cf_worker_stats_t *stats,
                 cf_errstr_set(errstr, errstr_size, "out of memory");
                 goto out;
         }
-        fprintf(stderr,
-                "cspflow: %s mode, group %s, %s -> %s, %s, %s, %s "
-                "(%d partitions)\n",
-                cf_config_mode_name(w.cfg->mode), w.cfg->group,
-                w.cfg->topic_events, w.cfg->topic_actions, w.cfg->topic_audit,
-                w.cfg->topic_state, w.cfg->topic_dlq, w.n_parts);
+        cf_log(CF_LOG_INFO, "worker",
+               "%s mode, group %s, %s -> %s, %s, %s, %s (%d partitions)",
+               cf_config_mode_name(w.cfg->mode), w.cfg->group,
+               w.cfg->topic_events, w.cfg->topic_actions, w.cfg->topic_audit,
+               w.cfg->topic_state, w.cfg->topic_dlq, w.n_parts);
         if ((err = open_clients(&w, errstr, errstr_size)) != CF_OK)
                 goto out;
         cf_emit_init(&w.emit, w.prod.rk, w.av, w.cfg);

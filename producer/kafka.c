@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/log.h"
+
 int64_t cf_kclock_ms(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -22,13 +24,16 @@ cf_err_t cf_kconf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
         return CF_OK;
 }
 
-/* librdkafka's error callback: one line on stderr. Fatal errors are also
- * picked up by cf_kclient_fatal() from the main loop. */
+/* librdkafka's error callback (served by the polls of the main thread):
+ * one log line, an error when fatal, else a warning (librdkafka retries
+ * transport errors itself). Fatal errors are also picked up by
+ * cf_kclient_fatal() from the main loop. */
 static void error_cb(rd_kafka_t *rk, int err, const char *reason,
                      void *opaque) {
         (void)opaque;
-        fprintf(stderr, "cspflow: kafka %s: error: %s: %s\n", rd_kafka_name(rk),
-                rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+        cf_log(err == RD_KAFKA_RESP_ERR__FATAL ? CF_LOG_ERROR : CF_LOG_WARN,
+               "rdkafka", "%s: %s: %s", rd_kafka_name(rk),
+               rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }
 
 static cf_err_t set_all(rd_kafka_conf_t *conf, const cf_kprop_t *p,
@@ -96,13 +101,6 @@ cf_err_t cf_kclient_open(cf_kclient_t *kc, rd_kafka_type_t type,
         return CF_OK;
 }
 
-static const char *level_name(int level) {
-        static const char *const names[] = {"EMERG", "ALERT",   "CRIT",
-                                            "ERROR", "WARNING", "NOTICE",
-                                            "INFO",  "DEBUG"};
-        return level >= 0 && level <= 7 ? names[level] : "LOG";
-}
-
 void cf_kclient_drain_logs(cf_kclient_t *kc) {
         rd_kafka_event_t *ev;
 
@@ -111,11 +109,14 @@ void cf_kclient_drain_logs(cf_kclient_t *kc) {
         while ((ev = rd_kafka_queue_poll(kc->logq, 0))) {
                 const char *fac = NULL, *str = NULL;
                 int level = 0;
+                char comp[64];
                 if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_LOG &&
-                    rd_kafka_event_log(ev, &fac, &str, &level) == 0)
-                        fprintf(stderr, "cspflow: kafka %s %s %s: %s\n",
-                                kc->name, level_name(level), fac ? fac : "-",
-                                str ? str : "");
+                    rd_kafka_event_log(ev, &fac, &str, &level) == 0) {
+                        snprintf(comp, sizeof(comp), "rdkafka.%s",
+                                 fac ? fac : "-");
+                        cf_log(cf_log_level_from_syslog(level), comp, "%s: %s",
+                               kc->name, str ? str : "");
+                }
                 rd_kafka_event_destroy(ev);
         }
 }

@@ -6,8 +6,8 @@
  *    and tuning pass through as librdkafka documents them), then the
  *    settings the command's guarantees depend on (forced last).
  *  - Logs: librdkafka's logs go to a queue per client (log.queue=true,
- *    rd_kafka_set_log_queue) that the main thread drains and prints as one
- *    line each on stderr: "cspflow: kafka <client> <LEVEL> <FAC>: <text>".
+ *    rd_kafka_set_log_queue) that the main thread drains into cf_log
+ *    (common/log.h), component "rdkafka.<FAC>", message "<client>: <text>".
  *  - Errors, classed as librdkafka classes them (examples/transactions.c):
  *    retriable (call again), abortable (abort the transaction, rewind, go
  *    on), fatal (stop). Unclassed means fatal.
@@ -70,7 +70,7 @@ cf_err_t cf_kclient_open(cf_kclient_t *kc, rd_kafka_type_t type,
                          rd_kafka_conf_t *conf, const char *name, char *errstr,
                          size_t errstr_size);
 
-/** Prints the logs waiting in the client's queue. NULL handle: no-op. */
+/** Logs (cf_log) what waits in the client's queue. NULL handle: no-op. */
 void cf_kclient_drain_logs(cf_kclient_t *kc);
 
 /** Destroys the handle (after draining its logs). Safe on a zeroed kc.

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/log.h"
 #include "kafka.h"
 
 #define METADATA_TIMEOUT_MS 10000
@@ -102,12 +103,12 @@ static cf_err_t create(cf_kclient_t *kc, want_t *w, size_t n, int partitions,
                 }
                 if (rf > 0)
                         snprintf(rfs, sizeof(rfs), "%d", rf);
-                fprintf(stderr,
-                        "cspflow: creating topic %s (%s, %d partitions, "
-                        "replication factor %s%s)\n",
-                        w[i].name, w[i].role, partitions,
-                        rf > 0 ? rfs : "the broker's default",
-                        i == T_STATE ? ", compacted" : "");
+                cf_log(CF_LOG_INFO, "topics",
+                       "creating topic %s (%s, %d partitions, replication "
+                       "factor %s%s)",
+                       w[i].name, w[i].role, partitions,
+                       rf > 0 ? rfs : "the broker's default",
+                       i == T_STATE ? ", compacted" : "");
         }
         if (k == 0)
                 return CF_OK;

@@ -1,7 +1,7 @@
 /* cspflow: transactional calls with librdkafka's error classes (txn.h). */
 #include "txn.h"
 
-#include <stdio.h>
+#include "common/log.h"
 
 /* Transactional calls wait at most this long; a timeout is retriable. */
 #define TXN_TIMEOUT_MS 60000
@@ -20,7 +20,7 @@
                                 (r) = CF_KR_FATAL;                             \
                                 break;                                         \
                         }                                                      \
-                        fprintf(stderr, "cspflow: %s (retrying)\n", errstr);   \
+                        cf_log(CF_LOG_WARN, "txn", "%s (retrying)", errstr);   \
                 }                                                              \
         } while (0)
 
