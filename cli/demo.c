@@ -30,8 +30,8 @@
 #include "schemas/json_codec.h"
 
 static const char usage_text[] =
-    "usage: cspflow demo [--bootstrap HOST:PORT] [--examples DIR] "
-    "[--config FILE]\n"
+    "usage: cspflow demo [--bootstrap HOST:PORT] [--examples DIR]\n"
+    "                    [--config FILE] [--set K=V]...\n"
     "\n"
     "Runs the Kafka worker end to end with nothing to set up: starts\n"
     "librdkafka's in-process mock cluster (or uses the broker at\n"
@@ -43,7 +43,14 @@ static const char usage_text[] =
     "\n"
     "The mock cluster is for demonstration: it does not honour\n"
     "read_committed, so it shows the flow, not exactly-once (the tests\n"
-    "prove that against a real broker).\n";
+    "prove that against a real broker).\n"
+    "\n" CF_CLI_CONFIG_USAGE "                         (without --bootstrap: "
+    "the mock cluster, whatever\n"
+    "                         the file or CSPFLOW_* say)\n"
+    "  --examples DIR         the example files (examples)\n"
+    "  -h, --help             this help\n"
+    "\n"
+    "Exit status: 0 ok, 1 runtime failure, 2 usage or file error.\n";
 
 static volatile sig_atomic_t stop_flag;
 static void on_signal(int sig) {
@@ -309,12 +316,13 @@ static int suffix_names(cf_config_t *cfg, const char *suffix) {
 
 int cf_cmd_demo(int argc, char **argv) {
         static const struct option opts[] = {
-            {"bootstrap", required_argument, NULL, 'b'},
+            CF_CLI_CONFIG_OPTIONS,
             {"examples", required_argument, NULL, 'e'},
-            {"config", required_argument, NULL, 'c'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
-        const char *bootstrap = NULL, *dir = "examples", *config = NULL;
+        const char *dir = "examples";
+        cf_cli_settings_t settings = {0};
+        bool bootstrap = false;
         char pattern[1024], errstr[512], suffix[64];
         cf_mock_t *mock = NULL;
         cf_catalog_t *catalog = NULL;
@@ -329,15 +337,15 @@ int cf_cmd_demo(int argc, char **argv) {
 
         optind = 1;
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                int taken = cf_cli_config_opt(&settings, "demo", c, optarg);
+                if (taken < 0)
+                        return CF_EXIT_USAGE;
+                bootstrap = bootstrap || c == CF_OPT_BOOTSTRAP;
+                if (taken)
+                        continue;
                 switch (c) {
-                case 'b':
-                        bootstrap = optarg;
-                        break;
                 case 'e':
                         dir = optarg;
-                        break;
-                case 'c':
-                        config = optarg;
                         break;
                 case 'h':
                         fputs(usage_text, stdout);
@@ -359,11 +367,16 @@ int cf_cmd_demo(int argc, char **argv) {
                         fprintf(stderr, "cspflow demo: %s\n", errstr);
                         return CF_EXIT_FAILURE;
                 }
-                bootstrap = cf_mock_bootstraps(mock);
                 fprintf(stderr, "cspflow demo: mock cluster at %s\n",
-                        bootstrap);
+                        cf_mock_bootstraps(mock));
+                /* after every other flag, so it wins */
+                if (cf_cli_config_opt(&settings, "demo", CF_OPT_BOOTSTRAP,
+                                      cf_mock_bootstraps(mock)) < 0) {
+                        cf_mock_destroy(mock);
+                        return CF_EXIT_USAGE;
+                }
         }
-        status = cf_cli_kafka_config(&cfg, "demo", bootstrap, config);
+        status = cf_cli_kafka_config(&cfg, "demo", &settings, true);
         if (status != CF_EXIT_OK) {
                 cf_mock_destroy(mock);
                 return status;

@@ -23,6 +23,8 @@ static const command_t commands[] = {
     {"run", cf_cmd_run, "the Kafka worker: consume, handle, produce (EOS)"},
     {"produce", cf_cmd_produce, "send JSON-line events to a Kafka topic"},
     {"tail", cf_cmd_tail, "print a topic's committed records as JSON lines"},
+    {"config", cf_cmd_config,
+     "print the effective configuration and where each value came from"},
 };
 
 static void usage(FILE *fp) {
@@ -43,6 +45,11 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
             !strcmp(argv[1], "-h")) {
                 usage(stdout);
+                return CF_EXIT_OK;
+        }
+        if (!strcmp(argv[1], "version") && argc > 2 &&
+            (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+                printf("usage: cspflow version\n\nPrints the version.\n");
                 return CF_EXIT_OK;
         }
         if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {

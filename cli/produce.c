@@ -20,7 +20,8 @@
 
 static const char usage_text[] =
     "usage: cspflow produce --bootstrap HOST:PORT [--topic T] [--config FILE]\n"
-    "                       [--raw | --hex] [--key KEY] [FILE|-]\n"
+    "                       [--set K=V]... [--raw | --hex] [--key KEY]\n"
+    "                       [FILE|-]\n"
     "\n"
     "Reads events as JSON lines from FILE (or standard input), encodes each\n"
     "as an Avro single-object record and sends it to the topic with the key\n"
@@ -28,10 +29,8 @@ static const char usage_text[] =
     "waits for every delivery. Creates the configured topics when missing,\n"
     "as `cspflow run` does. Blank lines are skipped.\n"
     "\n"
-    "  --bootstrap HOST:PORT  Kafka bootstrap servers (or\n"
-    "                         kafka.bootstrap.servers in the config file)\n"
-    "  --topic T              topic (default: the events topic)\n"
-    "  --config FILE          the same file as `cspflow run --config`\n"
+    "  --topic T              topic (default: the events "
+    "topic)\n" CF_CLI_CONFIG_USAGE
     "  --raw                  send each line's bytes as they are\n"
     "  --hex                  each line is hex: send the bytes it spells\n"
     "  --key KEY              record key for --raw/--hex (default: the\n"
@@ -186,15 +185,15 @@ static int read_lines(pctx_t *c, FILE *in) {
 
 int cf_cmd_produce(int argc, char **argv) {
         static const struct option opts[] = {
-            {"bootstrap", required_argument, NULL, 'b'},
+            CF_CLI_CONFIG_OPTIONS,
             {"topic", required_argument, NULL, 't'},
-            {"config", required_argument, NULL, 'f'},
             {"raw", no_argument, NULL, 'r'},
             {"hex", no_argument, NULL, 'x'},
             {"key", required_argument, NULL, 'k'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
-        const char *bootstrap = NULL, *topic = NULL, *config = NULL;
+        const char *topic = NULL;
+        cf_cli_settings_t settings = {0};
         const char *path = NULL;
         cf_config_t cfg;
         pctx_t c;
@@ -207,15 +206,14 @@ int cf_cmd_produce(int argc, char **argv) {
         memset(&c, 0, sizeof(c));
         optind = 1;
         while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                int taken = cf_cli_config_opt(&settings, "produce", ch, optarg);
+                if (taken < 0)
+                        return CF_EXIT_USAGE;
+                if (taken)
+                        continue;
                 switch (ch) {
-                case 'b':
-                        bootstrap = optarg;
-                        break;
                 case 't':
                         topic = optarg;
-                        break;
-                case 'f':
-                        config = optarg;
                         break;
                 case 'r':
                 case 'x':
@@ -252,7 +250,7 @@ int cf_cmd_produce(int argc, char **argv) {
         }
         if (argc - optind == 1 && strcmp(argv[optind], "-") != 0)
                 path = argv[optind];
-        status = cf_cli_kafka_config(&cfg, "produce", bootstrap, config);
+        status = cf_cli_kafka_config(&cfg, "produce", &settings, true);
         if (status != CF_EXIT_OK)
                 return status;
         if (path && !(in = fopen(path, "rb"))) {

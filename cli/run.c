@@ -15,9 +15,9 @@
 #include "schemas/catalog_json.h"
 
 static const char usage_text[] =
-    "usage: cspflow run --bootstrap HOST:PORT [--config FILE] [--catalog "
-    "FILE]\n"
-    "                   [--group ID] [--mode eos|at-least-once]\n"
+    "usage: cspflow run --bootstrap HOST:PORT [--config FILE] [--set K=V]...\n"
+    "                   [--catalog FILE] [--group ID]\n"
+    "                   [--mode eos|at-least-once]\n"
     "                   [--transactional-id ID] [--idle-exit SECONDS]\n"
     "\n"
     "Consumes the events topic in a consumer group, runs every input through\n"
@@ -25,26 +25,18 @@ static const char usage_text[] =
     "input, the changed states and the DLQ records; in eos mode in one Kafka\n"
     "transaction per batch together with the consumed offsets. Topics are\n"
     "created when missing. State is restored from the state topic.\n"
-    "\n"
-    "  --bootstrap HOST:PORT    Kafka bootstrap servers (or\n"
-    "                           kafka.bootstrap.servers in the config file)\n"
-    "  --config FILE            key=value lines: kafka.<librdkafka property>,\n"
-    "                           topic.events|actions|audit|state|dlq,\n"
-    "                           topics.partitions (12),\n"
-    "                           topics.replication.factor (-1: broker's),\n"
-    "                           batch.max.records (500), batch.max.ms (100),\n"
-    "                           transaction.timeout.ms; flags win\n"
-    "  --catalog FILE           offer catalog (discontinued offers)\n"
-    "  --group ID               consumer group (cspflow)\n"
-    "  --mode MODE              eos (default) or at-least-once\n"
-    "  --transactional-id ID    eos: this instance's transactional.id,\n"
-    "                           stable across its restarts (<group>-0); give\n"
-    "                           each instance of a group its own\n"
-    "  --idle-exit SECONDS      exit 0 once that long passes without input\n"
-    "                           (counted from the last rebalance or input;\n"
-    "                           after a crash of a member, use more than the\n"
-    "                           10 s session timeout)\n"
-    "  -h, --help               this help\n"
+    "\n" CF_CLI_CONFIG_USAGE
+    "  --catalog FILE         offer catalog (discontinued offers)\n"
+    "  --group ID             consumer group (key group; cspflow)\n"
+    "  --mode MODE            eos (default) or at-least-once (key mode)\n"
+    "  --transactional-id ID  eos: this instance's transactional.id, stable\n"
+    "                         across its restarts (<group>-0); give each\n"
+    "                         instance of a group its own\n"
+    "  --idle-exit SECONDS    exit 0 once that long passes without input\n"
+    "                         (counted from the last rebalance or input;\n"
+    "                         after a crash of a member, use more than the\n"
+    "                         10 s session timeout)\n"
+    "  -h, --help             this help\n"
     "\n"
     "SIGINT/SIGTERM finish the batch in hand, leave the group and exit 0.\n"
     "At exit a JSON summary goes to stderr: {\"consumed\":..,\"applied\":..,\n"
@@ -73,17 +65,16 @@ static void summary(const cf_worker_stats_t *s) {
 
 int cf_cmd_run(int argc, char **argv) {
         static const struct option opts[] = {
-            {"bootstrap", required_argument, NULL, 'b'},
-            {"config", required_argument, NULL, 'f'},
+            CF_CLI_CONFIG_OPTIONS,
             {"catalog", required_argument, NULL, 'c'},
-            {"group", required_argument, NULL, 'g'},
-            {"mode", required_argument, NULL, 'm'},
-            {"transactional-id", required_argument, NULL, 't'},
+            {"group", required_argument, NULL, CF_OPT_GROUP},
+            {"mode", required_argument, NULL, CF_OPT_MODE},
+            {"transactional-id", required_argument, NULL, CF_OPT_TID},
             {"idle-exit", required_argument, NULL, 'i'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
-        const char *bootstrap = NULL, *config = NULL, *catalog_path = NULL;
-        const char *group = NULL, *mode = NULL, *tid = NULL;
+        const char *catalog_path = NULL;
+        cf_cli_settings_t settings = {0};
         long idle = 0;
         cf_config_t cfg;
         cf_catalog_t *catalog = NULL;
@@ -96,24 +87,14 @@ int cf_cmd_run(int argc, char **argv) {
 
         optind = 1;
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                int taken = cf_cli_config_opt(&settings, "run", c, optarg);
+                if (taken < 0)
+                        return CF_EXIT_USAGE;
+                if (taken)
+                        continue;
                 switch (c) {
-                case 'b':
-                        bootstrap = optarg;
-                        break;
-                case 'f':
-                        config = optarg;
-                        break;
                 case 'c':
                         catalog_path = optarg;
-                        break;
-                case 'g':
-                        group = optarg;
-                        break;
-                case 'm':
-                        mode = optarg;
-                        break;
-                case 't':
-                        tid = optarg;
                         break;
                 case 'i':
                         if (cf_cli_idle_seconds("run", optarg, &idle) !=
@@ -133,32 +114,9 @@ int cf_cmd_run(int argc, char **argv) {
                         argv[optind], usage_text);
                 return CF_EXIT_USAGE;
         }
-        if (mode && cf_config_mode_from_name(mode) < 0) {
-                fprintf(stderr,
-                        "cspflow run: --mode: '%s' is neither eos nor "
-                        "at-least-once\n",
-                        mode);
-                return CF_EXIT_USAGE;
-        }
-        if (group && !*group) {
-                fprintf(stderr, "cspflow run: --group: empty\n");
-                return CF_EXIT_USAGE;
-        }
-        if (tid && !*tid) {
-                fprintf(stderr, "cspflow run: --transactional-id: empty\n");
-                return CF_EXIT_USAGE;
-        }
-        status = cf_cli_kafka_config(&cfg, "run", bootstrap, config);
+        status = cf_cli_kafka_config(&cfg, "run", &settings, true);
         if (status != CF_EXIT_OK)
                 return status;
-        if ((group && cf_config_set_str(&cfg.group, group)) ||
-            (tid && cf_config_set_str(&cfg.transactional_id, tid))) {
-                cf_log(CF_LOG_ERROR, "run", "out of memory");
-                cf_config_clear(&cfg);
-                return CF_EXIT_FAILURE;
-        }
-        if (mode)
-                cfg.mode = (cf_mode_t)cf_config_mode_from_name(mode);
         if (catalog_path && cf_catalog_load_json(catalog_path, &catalog, errstr,
                                                  sizeof(errstr)) != CF_OK) {
                 cf_log(CF_LOG_ERROR, "run", "%s", errstr);

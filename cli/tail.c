@@ -22,7 +22,8 @@
 
 static const char usage_text[] =
     "usage: cspflow tail --bootstrap HOST:PORT [--topic T] [--config FILE]\n"
-    "                    [--from-beginning] [--idle-exit SECONDS]\n"
+    "                    [--set K=V]... [--from-beginning]\n"
+    "                    [--idle-exit SECONDS]\n"
     "\n"
     "Prints a topic's committed records (read_committed) as JSON lines:\n"
     "events as `simulate` prints them, states as its migration-state lines,\n"
@@ -33,10 +34,8 @@ static const char usage_text[] =
     "print\n"
     "as {\"type\":\"undecodable-record\",...}. No consumer group is joined.\n"
     "\n"
-    "  --bootstrap HOST:PORT  Kafka bootstrap servers (or\n"
-    "                         kafka.bootstrap.servers in the config file)\n"
-    "  --topic T              topic (default: the actions topic)\n"
-    "  --config FILE          the same file as `cspflow run --config`\n"
+    "  --topic T              topic (default: the actions "
+    "topic)\n" CF_CLI_CONFIG_USAGE
     "  --from-beginning       partition 0 from its start to its end as of\n"
     "                         now, then partition 1, ... (else: from the end)\n"
     "  --idle-exit SECONDS    with --from-beginning: exit 0 after the last\n"
@@ -179,14 +178,14 @@ static int on_record(void *opaque, const cf_tail_record_t *r) {
 
 int cf_cmd_tail(int argc, char **argv) {
         static const struct option opts[] = {
-            {"bootstrap", required_argument, NULL, 'b'},
+            CF_CLI_CONFIG_OPTIONS,
             {"topic", required_argument, NULL, 't'},
-            {"config", required_argument, NULL, 'f'},
             {"from-beginning", no_argument, NULL, 'B'},
             {"idle-exit", required_argument, NULL, 'i'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
-        const char *bootstrap = NULL, *topic = NULL, *config = NULL;
+        const char *topic = NULL;
+        cf_cli_settings_t settings = {0};
         bool from_beginning = false;
         long idle = 0;
         cf_config_t cfg;
@@ -199,15 +198,14 @@ int cf_cmd_tail(int argc, char **argv) {
 
         optind = 1;
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                int taken = cf_cli_config_opt(&settings, "tail", c, optarg);
+                if (taken < 0)
+                        return CF_EXIT_USAGE;
+                if (taken)
+                        continue;
                 switch (c) {
-                case 'b':
-                        bootstrap = optarg;
-                        break;
                 case 't':
                         topic = optarg;
-                        break;
-                case 'f':
-                        config = optarg;
                         break;
                 case 'B':
                         from_beginning = true;
@@ -234,7 +232,7 @@ int cf_cmd_tail(int argc, char **argv) {
                 fprintf(stderr, "cspflow tail: --topic: empty\n");
                 return CF_EXIT_USAGE;
         }
-        status = cf_cli_kafka_config(&cfg, "tail", bootstrap, config);
+        status = cf_cli_kafka_config(&cfg, "tail", &settings, true);
         if (status != CF_EXIT_OK)
                 return status;
         memset(&t, 0, sizeof(t));

@@ -1,56 +1,95 @@
+/* cspflow: the table of configuration keys, setting one, printing all
+ * (config.h). The file and environment layers are in config_load.c. */
 #include "config.h"
 
-#include <errno.h>
-#include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "strutil.h"
 
-/* Largest config file read, in bytes. */
-#define CONFIG_FILE_MAX (4 * 1024 * 1024)
-#define KAFKA_PREFIX    "kafka."
+#define KAFKA_PREFIX "kafka."
 
-typedef struct int_key_s {
+typedef enum ktype_e {
+        KT_STR,     /* a non-empty string (char *) */
+        KT_OPT_STR, /* a string, empty = unset (NULL) (char *) */
+        KT_INT,     /* a whole number in [min, max] (int) */
+        KT_ENUM,    /* one of names, stored as its index (int) */
+        KT_BOOL,    /* true or false (bool) */
+        KT_CHOICE,  /* one of names, stored as the string (char *) */
+} ktype_t;
+
+/* One key. check, when set, refuses a value the type accepts: it returns
+ * NULL or why not. */
+typedef struct ckey_s {
         const char *key;
-        size_t offset; /* of the int in cf_config_t */
-        long min, max;
-} int_key_t;
+        ktype_t type;
+        size_t offset;            /* of the field in cf_config_t */
+        const char *def;          /* the default, as a file would write it */
+        long min, max;            /* KT_INT */
+        const char *const *names; /* KT_ENUM, KT_CHOICE; NULL-terminated */
+        const char *(*check)(const char *value);
+} ckey_t;
 
-static const int_key_t int_keys[] = {
-    {"topics.partitions", offsetof(cf_config_t, partitions), 1, 100000},
-    {"topics.replication.factor", offsetof(cf_config_t, replication_factor), -1,
-     32767},
-    {"batch.max.records", offsetof(cf_config_t, batch_max_records), 1, 1000000},
-    {"batch.max.ms", offsetof(cf_config_t, batch_max_ms), 1, 3600000},
-    {"transaction.timeout.ms", offsetof(cf_config_t, transaction_timeout_ms),
-     1000, 3600000},
-};
-
-typedef struct str_key_s {
-        const char *key;
-        size_t offset;              /* of the char * in cf_config_t */
-        const char *const *choices; /* NULL-terminated; NULL: any */
-} str_key_t;
-
+static const char *const mode_names[] = {"eos", "at-least-once", NULL};
 static const char *const log_levels[] = {"error", "warn", "info", "debug",
                                          NULL};
 static const char *const log_formats[] = {"auto", "json", "text", NULL};
 
-static const str_key_t str_keys[] = {
-    {"topic.events", offsetof(cf_config_t, topic_events), NULL},
-    {"topic.actions", offsetof(cf_config_t, topic_actions), NULL},
-    {"topic.audit", offsetof(cf_config_t, topic_audit), NULL},
-    {"topic.state", offsetof(cf_config_t, topic_state), NULL},
-    {"topic.dlq", offsetof(cf_config_t, topic_dlq), NULL},
-    {"log.level", offsetof(cf_config_t, log_level), log_levels},
-    {"log.format", offsetof(cf_config_t, log_format), log_formats},
-    {"http.listen", offsetof(cf_config_t, http_listen), NULL},
+static const char *not_zero(const char *value) {
+        return strcmp(value, "0") == 0 ? "is 0, not a replication factor"
+                                       : NULL;
+}
+
+static const char *zero_or_1000(const char *value) {
+        long v;
+        return cf_parse_long(value, 1, 999, &v)
+                   ? "is under 1000 (0: librdkafka's default)"
+                   : NULL;
+}
+
+#define OFF(f) offsetof(cf_config_t, f)
+#define STR(k, f, d)                                                           \
+        { k, KT_STR, OFF(f), d, 0, 0, NULL, NULL }
+#define OPT_STR(k, f)                                                          \
+        { k, KT_OPT_STR, OFF(f), "", 0, 0, NULL, NULL }
+#define INT(k, f, d, lo, hi)                                                   \
+        { k, KT_INT, OFF(f), d, lo, hi, NULL, NULL }
+#define INT_CHECK(k, f, d, lo, hi, chk)                                        \
+        { k, KT_INT, OFF(f), d, lo, hi, NULL, chk }
+#define ENUM(k, f, d, names)                                                   \
+        { k, KT_ENUM, OFF(f), d, 0, 0, names, NULL }
+#define CHOICE(k, f, d, names)                                                 \
+        { k, KT_CHOICE, OFF(f), d, 0, 0, names, NULL }
+#define BOOL(k, f, d)                                                          \
+        { k, KT_BOOL, OFF(f), d, 0, 0, NULL, NULL }
+
+/* Every key but kafka.*: one line each, in the order --dump prints. A new
+ * key is a field of cf_config_t and a line here (and a row of
+ * docs/configuration.md). */
+static const ckey_t keys[] = {
+    STR("group", group, CF_CONFIG_DEFAULT_GROUP),
+    ENUM("mode", mode, "eos", mode_names),
+    OPT_STR("transactional.id", transactional_id),
+    STR("topic.events", topic_events, "csp.migration.events"),
+    STR("topic.actions", topic_actions, "csp.migration.actions"),
+    STR("topic.audit", topic_audit, "csp.migration.audit"),
+    STR("topic.state", topic_state, "csp.migration.state"),
+    STR("topic.dlq", topic_dlq, "csp.migration.dlq"),
+    INT("topics.partitions", partitions, "12", 1, 100000),
+    INT_CHECK("topics.replication.factor", replication_factor, "-1", -1, 32767,
+              not_zero),
+    INT("batch.max.records", batch_max_records, "500", 1, 1000000),
+    INT("batch.max.ms", batch_max_ms, "100", 1, 3600000),
+    INT_CHECK("transaction.timeout.ms", transaction_timeout_ms, "0", 0, 3600000,
+              zero_or_1000),
+    CHOICE("log.level", log_level, "info", log_levels),
+    CHOICE("log.format", log_format, "auto", log_formats),
+    OPT_STR("http.listen", http_listen),
 };
 
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+#define N_OF(a)           (sizeof(a) / sizeof((a)[0]))
+#define FIELD(c, k, type) ((type *)((char *)(c) + (k)->offset))
 
 cf_err_t cf_config_set_str(char **dst, const char *value) {
         char *s = cf_strdup(value);
@@ -61,34 +100,183 @@ cf_err_t cf_config_set_str(char **dst, const char *value) {
         return CF_OK;
 }
 
-cf_err_t cf_config_init(cf_config_t *c) {
-        memset(c, 0, sizeof(*c));
-        c->mode = CF_MODE_EOS;
-        c->partitions = CF_CONFIG_DEFAULT_PARTITIONS;
-        c->replication_factor = CF_CONFIG_DEFAULT_RF;
-        c->batch_max_records = CF_CONFIG_DEFAULT_BATCH;
-        c->batch_max_ms = CF_CONFIG_DEFAULT_BATCH_MS;
-        if (cf_config_set_str(&c->group, CF_CONFIG_DEFAULT_GROUP) ||
-            cf_config_set_str(&c->topic_events, "csp.migration.events") ||
-            cf_config_set_str(&c->topic_actions, "csp.migration.actions") ||
-            cf_config_set_str(&c->topic_audit, "csp.migration.audit") ||
-            cf_config_set_str(&c->topic_state, "csp.migration.state") ||
-            cf_config_set_str(&c->topic_dlq, "csp.migration.dlq") ||
-            cf_config_set_str(&c->log_level, "info") ||
-            cf_config_set_str(&c->log_format, "auto"))
+static const ckey_t *find_key(const char *key) {
+        for (size_t i = 0; i < N_OF(keys); i++)
+                if (strcmp(keys[i].key, key) == 0)
+                        return &keys[i];
+        return NULL;
+}
+
+/* "'value' (from origin)", the value masked when secret. */
+static void bad_value(char *errstr, size_t errstr_size, const char *key,
+                      const char *value, const char *origin, const char *why) {
+        cf_errstr_set(errstr, errstr_size, "%s: %s: '%s' %s", origin, key,
+                      cf_log_secret_key(key) ? "***" : value, why);
+}
+
+/* Checks value for k and stores it. */
+static cf_err_t set_typed(cf_config_t *c, const ckey_t *k, const char *value,
+                          const char *origin, char *errstr,
+                          size_t errstr_size) {
+        char why[256];
+        const char *refused = k->check ? k->check(value) : NULL;
+        long v = 0;
+
+        if (refused) {
+                bad_value(errstr, errstr_size, k->key, value, origin, refused);
+                return CF_ERR_USAGE;
+        }
+        switch (k->type) {
+        case KT_STR:
+                if (!*value) {
+                        bad_value(errstr, errstr_size, k->key, value, origin,
+                                  "is empty");
+                        return CF_ERR_USAGE;
+                }
+                return cf_config_set_str(FIELD(c, k, char *), value);
+        case KT_OPT_STR:
+                if (!*value) {
+                        free(*FIELD(c, k, char *));
+                        *FIELD(c, k, char *) = NULL;
+                        return CF_OK;
+                }
+                return cf_config_set_str(FIELD(c, k, char *), value);
+        case KT_INT:
+                if (!cf_parse_long(value, k->min, k->max, &v)) {
+                        snprintf(why, sizeof(why),
+                                 "is not a whole number in [%ld, %ld]", k->min,
+                                 k->max);
+                        bad_value(errstr, errstr_size, k->key, value, origin,
+                                  why);
+                        return CF_ERR_USAGE;
+                }
+                *FIELD(c, k, int) = (int)v;
+                return CF_OK;
+        case KT_ENUM:
+        case KT_CHOICE:
+                for (int i = 0; k->names[i]; i++) {
+                        if (strcmp(value, k->names[i]) != 0)
+                                continue;
+                        if (k->type == KT_CHOICE)
+                                return cf_config_set_str(FIELD(c, k, char *),
+                                                         value);
+                        *FIELD(c, k, int) = i;
+                        return CF_OK;
+                }
+                snprintf(why, sizeof(why), "is not one of");
+                for (int i = 0; k->names[i]; i++) {
+                        size_t n = strlen(why);
+                        snprintf(why + n, sizeof(why) - n, "%s %s",
+                                 i ? "," : "", k->names[i]);
+                }
+                bad_value(errstr, errstr_size, k->key, value, origin, why);
+                return CF_ERR_USAGE;
+        case KT_BOOL:
+                if (strcmp(value, "true") && strcmp(value, "false")) {
+                        bad_value(errstr, errstr_size, k->key, value, origin,
+                                  "is neither true nor false");
+                        return CF_ERR_USAGE;
+                }
+                *FIELD(c, k, bool) = strcmp(value, "true") == 0;
+                return CF_OK;
+        }
+        return CF_ERR_USAGE;
+}
+
+static cf_err_t set_kafka(cf_config_t *c, const char *prop, const char *value,
+                          const char *origin, char *errstr,
+                          size_t errstr_size) {
+        cf_config_kv_t *kv;
+
+        if (!*prop) {
+                cf_errstr_set(errstr, errstr_size,
+                              "%s: '" KAFKA_PREFIX "' names no librdkafka "
+                              "property",
+                              origin);
+                return CF_ERR_USAGE;
+        }
+        for (size_t i = 0; i < c->n_kafka; i++)
+                if (strcmp(c->kafka[i].key, prop) == 0)
+                        return cf_config_set_str(&c->kafka[i].value, value) ||
+                                       cf_config_set_str(&c->kafka[i].origin,
+                                                         origin)
+                                   ? CF_ERR_NOMEM
+                                   : CF_OK;
+        if (c->n_kafka >= CF_CONFIG_KAFKA_MAX) {
+                cf_errstr_set(errstr, errstr_size,
+                              "%s: more than %d " KAFKA_PREFIX "* properties",
+                              origin, CF_CONFIG_KAFKA_MAX);
+                return CF_ERR_USAGE;
+        }
+        kv = realloc(c->kafka, (c->n_kafka + 1) * sizeof(*kv));
+        if (!kv)
                 return CF_ERR_NOMEM;
+        c->kafka = kv;
+        kv = &c->kafka[c->n_kafka];
+        kv->key = cf_strdup(prop);
+        kv->value = cf_strdup(value);
+        kv->origin = cf_strdup(origin);
+        if (!kv->key || !kv->value || !kv->origin) {
+                free(kv->key);
+                free(kv->value);
+                free(kv->origin);
+                return CF_ERR_NOMEM;
+        }
+        c->n_kafka++;
+        return CF_OK;
+}
+
+cf_err_t cf_config_set(cf_config_t *c, const char *key, const char *value,
+                       const char *origin, char *errstr, size_t errstr_size) {
+        const ckey_t *k;
+        cf_err_t err;
+
+        /* before anything can print it */
+        if ((err = cf_log_register_config(key, value)) != CF_OK) {
+                cf_errstr_set(errstr, errstr_size,
+                              "%s: %s: cannot register its value as a secret",
+                              origin, key);
+                return err == CF_ERR_NOMEM ? CF_ERR_NOMEM : CF_ERR_USAGE;
+        }
+        if (strncmp(key, KAFKA_PREFIX, strlen(KAFKA_PREFIX)) == 0)
+                return set_kafka(c, key + strlen(KAFKA_PREFIX), value, origin,
+                                 errstr, errstr_size);
+        if (!(k = find_key(key))) {
+                cf_errstr_set(errstr, errstr_size, "%s: unknown key '%s'",
+                              origin, key);
+                return CF_ERR_USAGE;
+        }
+        if ((err = set_typed(c, k, value, origin, errstr, errstr_size)) !=
+            CF_OK)
+                return err;
+        return cf_config_set_str(&c->origins[k - keys], origin);
+}
+
+cf_err_t cf_config_init(cf_config_t *c) {
+        char errstr[256];
+
+        memset(c, 0, sizeof(*c));
+        if (!(c->origins = calloc(N_OF(keys), sizeof(*c->origins))))
+                return CF_ERR_NOMEM;
+        for (size_t i = 0; i < N_OF(keys); i++)
+                if (cf_config_set(c, keys[i].key, keys[i].def, "default",
+                                  errstr, sizeof(errstr)) != CF_OK)
+                        return CF_ERR_NOMEM; /* the defaults are valid */
         return CF_OK;
 }
 
 void cf_config_clear(cf_config_t *c) {
-        free(c->bootstrap);
-        free(c->group);
-        free(c->transactional_id);
-        for (size_t i = 0; i < N_OF(str_keys); i++)
-                free(*(char **)((char *)c + str_keys[i].offset));
+        for (size_t i = 0; i < N_OF(keys); i++)
+                if (keys[i].type == KT_STR || keys[i].type == KT_OPT_STR ||
+                    keys[i].type == KT_CHOICE)
+                        free(*FIELD(c, &keys[i], char *));
+        for (size_t i = 0; c->origins && i < N_OF(keys); i++)
+                free(c->origins[i]);
+        free(c->origins);
         for (size_t i = 0; i < c->n_kafka; i++) {
                 free(c->kafka[i].key);
                 free(c->kafka[i].value);
+                free(c->kafka[i].origin);
         }
         free(c->kafka);
         memset(c, 0, sizeof(*c));
@@ -101,240 +289,96 @@ const char *cf_config_kafka_get(const cf_config_t *c, const char *key) {
         return NULL;
 }
 
-static cf_err_t set_kafka(cf_config_t *c, const char *prop, const char *value,
-                          char *errstr, size_t errstr_size) {
-        cf_config_kv_t *kv;
-
-        if (!*prop) {
-                cf_errstr_set(errstr, errstr_size,
-                              "'" KAFKA_PREFIX "' names no librdkafka "
-                              "property");
-                return CF_ERR_USAGE;
+const char *cf_config_origin(const cf_config_t *c, const char *key) {
+        const ckey_t *k;
+        if (strncmp(key, KAFKA_PREFIX, strlen(KAFKA_PREFIX)) == 0) {
+                for (size_t i = 0; i < c->n_kafka; i++)
+                        if (strcmp(c->kafka[i].key,
+                                   key + strlen(KAFKA_PREFIX)) == 0)
+                                return c->kafka[i].origin;
+                return NULL;
         }
+        k = find_key(key);
+        return k && c->origins ? c->origins[k - keys] : NULL;
+}
+
+/* The value of k as a file would write it, into buf. */
+static const char *value_text(const cf_config_t *c, const ckey_t *k, char *buf,
+                              size_t size) {
+        const char *s;
+        switch (k->type) {
+        case KT_STR:
+        case KT_OPT_STR:
+        case KT_CHOICE:
+                s = *FIELD(c, k, char *const);
+                return s ? s : "";
+        case KT_INT:
+                snprintf(buf, size, "%d", *FIELD(c, k, const int));
+                return buf;
+        case KT_ENUM:
+                return k->names[*FIELD(c, k, const int)];
+        case KT_BOOL:
+                return *FIELD(c, k, const bool) ? "true" : "false";
+        }
+        return "";
+}
+
+/* value with the password of a URL's user:password@ part as ***, into
+ * buf. */
+static const char *mask_url(const char *value, char *buf, size_t size) {
+        const char *scheme = strstr(value, "://"), *at, *colon;
+        if (!scheme || !(at = strchr(scheme + 3, '@')))
+                return value;
+        colon = memchr(scheme + 3, ':', (size_t)(at - (scheme + 3)));
+        if (!colon || memchr(scheme + 3, '/', (size_t)(at - (scheme + 3))))
+                return value;
+        snprintf(buf, size, "%.*s***%s", (int)(colon + 1 - value), value, at);
+        return buf;
+}
+
+static int dump_line(FILE *fp, int width, const char *key, const char *value,
+                     const char *origin) {
+        char buf[1024];
+        if (cf_log_secret_key(key))
+                value = "***";
+        else
+                value = mask_url(value, buf, sizeof(buf));
+        return fprintf(fp, "%-*s %-*s  %s\n", width, key, 24,
+                       *value ? value : "(unset)", origin) < 0
+                   ? -1
+                   : 0;
+}
+
+int cf_config_dump(const cf_config_t *c, FILE *fp) {
+        char buf[64], key[300];
+        int width = 0;
+
+        for (size_t i = 0; i < N_OF(keys); i++)
+                if ((int)strlen(keys[i].key) > width)
+                        width = (int)strlen(keys[i].key);
         for (size_t i = 0; i < c->n_kafka; i++)
-                if (strcmp(c->kafka[i].key, prop) == 0)
-                        return cf_config_set_str(&c->kafka[i].value, value);
-        if (c->n_kafka >= CF_CONFIG_KAFKA_MAX) {
-                cf_errstr_set(errstr, errstr_size,
-                              "more than %d " KAFKA_PREFIX "* properties",
-                              CF_CONFIG_KAFKA_MAX);
-                return CF_ERR_USAGE;
+                if ((int)(strlen(c->kafka[i].key) + 6) > width)
+                        width = (int)(strlen(c->kafka[i].key) + 6);
+        if (width > 60)
+                width = 60;
+        for (size_t i = 0; i < N_OF(keys); i++)
+                if (dump_line(fp, width, keys[i].key,
+                              value_text(c, &keys[i], buf, sizeof(buf)),
+                              c->origins[i]) != 0)
+                        return -1;
+        for (size_t i = 0; i < c->n_kafka; i++) {
+                snprintf(key, sizeof(key), KAFKA_PREFIX "%s", c->kafka[i].key);
+                if (dump_line(fp, width, key, c->kafka[i].value,
+                              c->kafka[i].origin) != 0)
+                        return -1;
         }
-        kv = realloc(c->kafka, (c->n_kafka + 1) * sizeof(*kv));
-        if (!kv)
-                return CF_ERR_NOMEM;
-        c->kafka = kv;
-        kv = &c->kafka[c->n_kafka];
-        kv->key = cf_strdup(prop);
-        kv->value = cf_strdup(value);
-        if (!kv->key || !kv->value) {
-                free(kv->key);
-                free(kv->value);
-                return CF_ERR_NOMEM;
-        }
-        c->n_kafka++;
-        return CF_OK;
-}
-
-/* value is one of choices (NULL: anything); else errstr lists them. */
-static bool is_choice(const char *key, const char *const *choices,
-                      const char *value, char *errstr, size_t errstr_size) {
-        char list[128] = "";
-        size_t at = 0;
-
-        if (!choices)
-                return true;
-        for (const char *const *p = choices; *p; p++) {
-                if (strcmp(*p, value) == 0)
-                        return true;
-                at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s",
-                                       p == choices ? "" : ", ", *p);
-                if (at >= sizeof(list))
-                        at = sizeof(list) - 1;
-        }
-        cf_errstr_set(errstr, errstr_size, "%s: '%s' is not one of %s", key,
-                      value, list);
-        return false;
-}
-
-cf_err_t cf_config_set(cf_config_t *c, const char *key, const char *value,
-                       char *errstr, size_t errstr_size) {
-        cf_err_t err = cf_log_register_config(key, value);
-        if (err != CF_OK) {
-                cf_errstr_set(errstr, errstr_size,
-                              "%s: cannot register its value as a secret", key);
-                return err == CF_ERR_NOMEM ? CF_ERR_NOMEM : CF_ERR_USAGE;
-        }
-        if (strncmp(key, KAFKA_PREFIX, strlen(KAFKA_PREFIX)) == 0)
-                return set_kafka(c, key + strlen(KAFKA_PREFIX), value, errstr,
-                                 errstr_size);
-        for (size_t i = 0; i < N_OF(str_keys); i++) {
-                if (strcmp(key, str_keys[i].key) != 0)
-                        continue;
-                if (!*value) {
-                        cf_errstr_set(errstr, errstr_size,
-                                      "%s: cannot be empty", key);
-                        return CF_ERR_USAGE;
-                }
-                if (!is_choice(key, str_keys[i].choices, value, errstr,
-                               errstr_size))
-                        return CF_ERR_USAGE;
-                return cf_config_set_str(
-                    (char **)((char *)c + str_keys[i].offset), value);
-        }
-        for (size_t i = 0; i < N_OF(int_keys); i++) {
-                long v;
-                if (strcmp(key, int_keys[i].key) != 0)
-                        continue;
-                if (!cf_parse_long(value, int_keys[i].min, int_keys[i].max,
-                                   &v) ||
-                    (int_keys[i].offset ==
-                         offsetof(cf_config_t, replication_factor) &&
-                     v == 0)) {
-                        cf_errstr_set(
-                            errstr, errstr_size,
-                            "%s: '%s' is not a whole number in "
-                            "[%ld, %ld]%s",
-                            key, value, int_keys[i].min, int_keys[i].max,
-                            int_keys[i].min < 0 ? " other than 0" : "");
-                        return CF_ERR_USAGE;
-                }
-                *(int *)((char *)c + int_keys[i].offset) = (int)v;
-                return CF_OK;
-        }
-        cf_errstr_set(errstr, errstr_size, "unknown key '%s'", key);
-        return CF_ERR_USAGE;
-}
-
-static bool is_blank(char ch) {
-        return ch == ' ' || ch == '\t' || ch == '\r';
-}
-
-/* Trims blanks around [*s, *s + *n). */
-static void trim(const char **s, size_t *n) {
-        while (*n > 0 && is_blank(**s)) {
-                (*s)++;
-                (*n)--;
-        }
-        while (*n > 0 && is_blank((*s)[*n - 1]))
-                (*n)--;
-}
-
-/* Handles one line (no newline). */
-static cf_err_t parse_line(cf_config_t *c, const char *line, size_t n,
-                           const char *name, unsigned long lineno, char *errstr,
-                           size_t errstr_size) {
-        char key[256], why[512];
-        char *value;
-        const char *eq, *k, *v;
-        size_t kn, vn;
-        cf_err_t err;
-
-        trim(&line, &n);
-        if (n == 0 || line[0] == '#')
-                return CF_OK;
-        if (memchr(line, '\0', n)) {
-                cf_errstr_set(errstr, errstr_size,
-                              "%s:%lu: the line holds a NUL byte", name,
-                              lineno);
-                return CF_ERR_USAGE;
-        }
-        if (!(eq = memchr(line, '=', n))) {
-                cf_errstr_set(errstr, errstr_size, "%s:%lu: expected key=value",
-                              name, lineno);
-                return CF_ERR_USAGE;
-        }
-        k = line;
-        kn = (size_t)(eq - line);
-        v = eq + 1;
-        vn = n - kn - 1;
-        trim(&k, &kn);
-        trim(&v, &vn);
-        if (kn == 0 || kn >= sizeof(key)) {
-                cf_errstr_set(errstr, errstr_size, "%s:%lu: %s key", name,
-                              lineno, kn ? "over-long" : "empty");
-                return CF_ERR_USAGE;
-        }
-        memcpy(key, k, kn);
-        key[kn] = '\0';
-        if (!(value = malloc(vn + 1)))
-                return CF_ERR_NOMEM;
-        memcpy(value, v, vn);
-        value[vn] = '\0';
-        err = cf_config_set(c, key, value, why, sizeof(why));
-        free(value);
-        if (err == CF_ERR_USAGE)
-                cf_errstr_set(errstr, errstr_size, "%s:%lu: %s", name, lineno,
-                              why);
-        else if (err == CF_ERR_NOMEM)
-                cf_errstr_set(errstr, errstr_size, "out of memory");
-        return err;
-}
-
-cf_err_t cf_config_parse(cf_config_t *c, const char *text, size_t len,
-                         const char *name, char *errstr, size_t errstr_size) {
-        unsigned long lineno = 0;
-        size_t pos = 0;
-
-        while (pos < len) {
-                const char *nl = memchr(text + pos, '\n', len - pos);
-                size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
-                cf_err_t err;
-
-                lineno++;
-                if (n > CF_CONFIG_LINE_MAX) {
-                        cf_errstr_set(errstr, errstr_size,
-                                      "%s:%lu: line over %d bytes", name,
-                                      lineno, CF_CONFIG_LINE_MAX);
-                        return CF_ERR_USAGE;
-                }
-                err = parse_line(c, text + pos, n, name, lineno, errstr,
-                                 errstr_size);
-                if (err != CF_OK)
-                        return err;
-                pos += n + (nl ? 1 : 0);
-        }
-        return CF_OK;
-}
-
-cf_err_t cf_config_load(cf_config_t *c, const char *path, char *errstr,
-                        size_t errstr_size) {
-        FILE *fp = fopen(path, "rb");
-        char *text = NULL;
-        size_t len = 0;
-        cf_err_t err;
-
-        if (!fp) {
-                cf_errstr_set(errstr, errstr_size, "%s: %s", path,
-                              strerror(errno));
-                return CF_ERR_IO;
-        }
-        if (!(text = malloc(CONFIG_FILE_MAX + 1))) {
-                fclose(fp);
-                cf_errstr_set(errstr, errstr_size, "out of memory");
-                return CF_ERR_NOMEM;
-        }
-        len = fread(text, 1, CONFIG_FILE_MAX + 1, fp);
-        if (ferror(fp)) {
-                cf_errstr_set(errstr, errstr_size, "%s: read error", path);
-                err = CF_ERR_IO;
-        } else if (len > CONFIG_FILE_MAX) {
-                cf_errstr_set(errstr, errstr_size, "%s: over %d bytes", path,
-                              CONFIG_FILE_MAX);
-                err = CF_ERR_USAGE;
-        } else {
-                err = cf_config_parse(c, text, len, path, errstr, errstr_size);
-        }
-        free(text);
-        fclose(fp);
-        return err;
+        return fflush(fp) == 0 ? 0 : -1;
 }
 
 int cf_config_mode_from_name(const char *s) {
-        if (strcmp(s, "eos") == 0)
-                return CF_MODE_EOS;
-        if (strcmp(s, "at-least-once") == 0)
-                return CF_MODE_AT_LEAST_ONCE;
+        for (int i = 0; mode_names[i]; i++)
+                if (strcmp(s, mode_names[i]) == 0)
+                        return i;
         return -1;
 }
 

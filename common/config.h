@@ -1,41 +1,39 @@
-/* cspflow: the settings of the Kafka commands (run, produce, tail), and the
- * parser of their configuration file.
+/* cspflow: the configuration of the Kafka commands, in layers.
  *
- * The file is `key=value` lines; blank lines and lines whose first
- * non-blank character is `#` are ignored; blanks around key and value are
- * dropped. Keys:
+ * One table of keys (config.c, one line per key) gives each key its type,
+ * its range and its default. A setting comes, lowest first, from
  *
- *   kafka.<property>           passed to librdkafka for every client, as
- *                              written (kafka.security.protocol, ...)
- *   topic.events, topic.actions, topic.audit, topic.state, topic.dlq
- *   topics.partitions          partitions of topics created (1..100000)
- *   topics.replication.factor  -1 (the broker's default) or 1..32767
- *   batch.max.records          records per transaction (1..1000000)
- *   batch.max.ms               longest wait filling a batch (1..3600000)
- *   transaction.timeout.ms     the producer's (1000..3600000)
- *   log.level                  error, warn, info (default), debug
- *   log.format                 auto (default: text on a terminal, else
- *                              JSON lines), json, text
- *   http.listen                HOST:PORT of run's HTTP endpoint (off when
- *                              unset; docs/operations.md)
+ *   1. the default of the table,
+ *   2. the configuration file (--config FILE): `key=value` lines; blank
+ *      lines and lines whose first non-blank character is `#` are ignored;
+ *      blanks around key and value are dropped,
+ *   3. the environment: CSPFLOW_<KEY> (cf_config_env_name() spells it),
+ *   4. the command's flags (cf_config_set() with origin "flag --x").
  *
- * Every value whose key names a secret (password, SASL, ...: see
- * cf_log_secret_key in log.h) is registered with the logger, which never
- * prints it.
+ * Each later layer overrides the one before; every setting remembers where
+ * it came from (cf_config_origin()), which `cspflow config --dump` prints.
+ * docs/configuration.md lists the keys and the environment mapping.
  *
- * Any other key is refused (CF_ERR_USAGE naming it and its line). A key
- * given twice keeps its last value. Flags set the fields directly after
- * the file is read, so they win.
+ * kafka.<property> keys pass to librdkafka for every client, as written.
  *
- * Pure: no Kafka here (the consumer/ and producer/ layers read the struct).
+ * Secrets: every value whose key names a secret (cf_log_secret_key in
+ * log.h: password, secret, jaas, token, key.pem, basic.auth, ...) is
+ * registered with the logger, which never prints it; --dump and the error
+ * messages print it as ***.
  *
- * Ownership: cf_config_init() sets the defaults and allocates nothing; every
- * string the struct holds is owned by it (set them with cf_config_set_str)
- * and freed by cf_config_clear(). */
+ * A key the table does not hold is refused (CF_ERR_USAGE naming the key and
+ * where it came from: "FILE:LINE", "environment CSPFLOW_X", "flag --x"), a
+ * value out of range too. Pure: no Kafka here (the consumer/ and producer/
+ * layers read the struct).
+ *
+ * Ownership: cf_config_init() fills the defaults; every string the struct
+ * holds is owned by it and freed by cf_config_clear(). */
 #ifndef CF_CONFIG_H
 #define CF_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "error.h"
 
@@ -44,10 +42,11 @@ typedef enum cf_mode_e {
         CF_MODE_AT_LEAST_ONCE /**< produce, flush, then commit offsets */
 } cf_mode_t;
 
-/** One `kafka.<property>=value` line, without the prefix. */
+/** One `kafka.<property>=value` setting, without the prefix. */
 typedef struct cf_config_kv_s {
         char *key;
         char *value;
+        char *origin; /**< where it was set, as cf_config_origin() says */
 } cf_config_kv_t;
 
 #define CF_CONFIG_DEFAULT_GROUP      "cspflow"
@@ -59,12 +58,15 @@ typedef struct cf_config_kv_s {
 #define CF_CONFIG_LINE_MAX 65536
 /** Most kafka.* properties. */
 #define CF_CONFIG_KAFKA_MAX 256
+/** The prefix of the environment variables. */
+#define CF_CONFIG_ENV_PREFIX "CSPFLOW_"
 
+/** The settings. A field the table of config.c names is set through it;
+ *  a string key with no value holds NULL. */
 typedef struct cf_config_s {
-        char *bootstrap;        /**< NULL: kafka.bootstrap.servers or none */
-        char *group;            /**< consumer group id */
-        char *transactional_id; /**< NULL: "<group>-0" */
-        cf_mode_t mode;
+        char *group;            /**< group: consumer group id */
+        char *transactional_id; /**< transactional.id; NULL: "<group>-0" */
+        int mode;               /**< mode: a cf_mode_t */
         char *topic_events;
         char *topic_actions;
         char *topic_audit;
@@ -80,23 +82,26 @@ typedef struct cf_config_s {
         char *http_listen;          /**< NULL: no HTTP endpoint */
         cf_config_kv_t *kafka;      /**< owned, n_kafka of them, in order */
         size_t n_kafka;
+        char **origins; /**< owned, one per key of the table */
 } cf_config_t;
 
-/** The defaults (topics csp.migration.*). CF_ERR_NOMEM on allocation
- *  failure (the struct is then safe to clear). */
+/** The defaults. CF_ERR_NOMEM on allocation failure (the struct is then
+ *  safe to clear). */
 cf_err_t cf_config_init(cf_config_t *c);
 void cf_config_clear(cf_config_t *c);
 
 /** Replaces *dst with a copy of value. CF_ERR_NOMEM on failure. */
 cf_err_t cf_config_set_str(char **dst, const char *value);
 
-/** One key of the file. CF_ERR_USAGE for an unknown key or a bad value
- *  (errstr says which), CF_ERR_NOMEM. */
+/** Sets one key from origin (a short text: "FILE:LINE", "environment
+ *  CSPFLOW_X", "flag --x"; copied). CF_ERR_USAGE for an unknown key or a
+ *  bad value (errstr names the key, the value and the origin; the old
+ *  value stays), CF_ERR_NOMEM. */
 cf_err_t cf_config_set(cf_config_t *c, const char *key, const char *value,
-                       char *errstr, size_t errstr_size);
+                       const char *origin, char *errstr, size_t errstr_size);
 
-/** Parses a whole file's text (len bytes); `name` prefixes errors as
- *  "name:LINE: ...". CF_ERR_USAGE, CF_ERR_NOMEM. */
+/** Parses a whole file's text (len bytes); `name` is the origin of each
+ *  line, as "name:LINE". CF_ERR_USAGE, CF_ERR_NOMEM. */
 cf_err_t cf_config_parse(cf_config_t *c, const char *text, size_t len,
                          const char *name, char *errstr, size_t errstr_size);
 
@@ -104,6 +109,38 @@ cf_err_t cf_config_parse(cf_config_t *c, const char *text, size_t len,
  *  why), else as cf_config_parse. */
 cf_err_t cf_config_load(cf_config_t *c, const char *path, char *errstr,
                         size_t errstr_size);
+
+/** Applies the CSPFLOW_* variables of envp (NAME=VALUE strings, NULL
+ *  terminated, such as environ). A variable that names no key fails
+ *  (CF_ERR_USAGE naming it) unless it is one of the scripts' own
+ *  (cf_config_env_reserved()). */
+cf_err_t cf_config_env(cf_config_t *c, char *const *envp, char *errstr,
+                       size_t errstr_size);
+
+/** The variable of a key: CSPFLOW_ + the key upper-cased with `_` -> `__`,
+ *  `-` -> `___`, then `.` -> `_` (kafka.sasl.password ->
+ *  CSPFLOW_KAFKA_SASL_PASSWORD). False when it does not fit. */
+bool cf_config_env_name(const char *key, char *buf, size_t size);
+
+/** The key of a variable (the inverse of cf_config_env_name: lower-cased,
+ *  `___` -> `-`, `__` -> `_`, `_` -> `.`). False when name does not start
+ *  with CSPFLOW_, holds other than A-Z 0-9 _, or does not fit. */
+bool cf_config_key_from_env(const char *name, char *buf, size_t size);
+
+/** True for the variables of scripts/ and tests/ that share the prefix
+ *  (CSPFLOW_BOOTSTRAP, CSPFLOW_KAFKA_PORT, ...): never configuration. */
+bool cf_config_env_reserved(const char *name);
+
+/** Where a key's value came from ("default", "FILE:LINE", "environment
+ *  CSPFLOW_X", "flag --x"); NULL for a key that is not set (a kafka.*
+ *  property never given) or unknown. Owned by c. */
+const char *cf_config_origin(const cf_config_t *c, const char *key);
+
+/** Writes every key (the table's, then the kafka.* properties), its value
+ *  (secrets as ***, and the password of a URL's user:password@ part) and
+ *  its origin, one aligned line each. Returns 0, or
+ *  -1 on a write error. */
+int cf_config_dump(const cf_config_t *c, FILE *fp);
 
 /** A librdkafka property set with kafka.<key>, or NULL. */
 const char *cf_config_kafka_get(const cf_config_t *c, const char *key);

@@ -18,7 +18,11 @@ cf_err_t cf_kconf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
         char why[512];
         if (rd_kafka_conf_set(conf, key, value, why, sizeof(why)) !=
             RD_KAFKA_CONF_OK) {
-                cf_errstr_set(errstr, errstr_size, "kafka.%s: %s", key, why);
+                /* librdkafka's reason may quote the value */
+                cf_errstr_set(errstr, errstr_size, "kafka.%s: %s", key,
+                              cf_log_secret_key(key)
+                                  ? "refused (a secret: reason not shown)"
+                                  : why);
                 return CF_ERR_USAGE;
         }
         return CF_OK;
@@ -61,13 +65,15 @@ rd_kafka_conf_t *cf_kconf_new(const cf_config_t *cfg, const char *name,
             cf_kconf_set(conf, "log.queue", "true", errstr, errstr_size) ||
             set_all(conf, defaults, errstr, errstr_size))
                 goto fail;
-        for (size_t i = 0; i < cfg->n_kafka; i++)
+        for (size_t i = 0; i < cfg->n_kafka; i++) {
+                char why[600];
                 if (cf_kconf_set(conf, cfg->kafka[i].key, cfg->kafka[i].value,
-                                 errstr, errstr_size) != CF_OK)
+                                 why, sizeof(why)) != CF_OK) {
+                        cf_errstr_set(errstr, errstr_size, "%s: %s",
+                                      cfg->kafka[i].origin, why);
                         goto fail;
-        if (cfg->bootstrap && cf_kconf_set(conf, "bootstrap.servers",
-                                           cfg->bootstrap, errstr, errstr_size))
-                goto fail;
+                }
+        }
         if (set_all(conf, forced, errstr, errstr_size) != CF_OK)
                 goto fail;
         rd_kafka_conf_set_error_cb(conf, error_cb);

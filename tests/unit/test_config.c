@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "common/log.h"
 
 static int setup(void **state) {
         cf_config_t *c = calloc(1, sizeof(*c));
@@ -34,7 +35,6 @@ static cf_err_t parse(cf_config_t *c, const char *text, char *err,
 static void test_defaults(void **state) {
         cf_config_t *c = *state;
         assert_string_equal(c->group, "cspflow");
-        assert_null(c->bootstrap);
         assert_null(c->transactional_id);
         assert_int_equal(c->mode, CF_MODE_EOS);
         assert_string_equal(c->topic_events, "csp.migration.events");
@@ -48,6 +48,9 @@ static void test_defaults(void **state) {
         assert_int_equal(c->batch_max_ms, 100);
         assert_int_equal(c->transaction_timeout_ms, 0);
         assert_int_equal(c->n_kafka, 0);
+        assert_string_equal(cf_config_origin(c, "batch.max.ms"), "default");
+        assert_null(cf_config_origin(c, "kafka.client.id"));
+        assert_null(cf_config_origin(c, "no.such.key"));
 }
 
 static void test_every_key(void **state) {
@@ -92,6 +95,11 @@ static void test_every_key(void **state) {
         assert_string_equal(c->kafka[1].value, "a=b#c");
         assert_string_equal(cf_config_kafka_get(c, "client.id"), "");
         assert_null(cf_config_kafka_get(c, "nope"));
+        /* where each came from */
+        assert_string_equal(cf_config_origin(c, "topic.events"), "test.conf:4");
+        assert_string_equal(cf_config_origin(c, "kafka.security.protocol"),
+                            "test.conf:17");
+        assert_string_equal(cf_config_origin(c, "group"), "default");
 }
 
 static void test_unknown_key(void **state) {
@@ -111,6 +119,7 @@ static void test_unknown_key(void **state) {
         assert_int_equal(parse(c, "bootstrap=x", err, sizeof(err)),
                          CF_ERR_USAGE);
         assert_non_null(strstr(err, "'bootstrap'"));
+        assert_string_equal(err, "test.conf:1: unknown key 'bootstrap'");
 }
 
 static void test_bad_values(void **state) {
@@ -121,12 +130,18 @@ static void test_bad_values(void **state) {
             "topics.partitions=12x",
             "topics.partitions=",
             "topics.partitions=-3",
+            "transaction.timeout.ms=999",
+            "transaction.timeout.ms=3600001",
+            "mode=EOS",
+            "mode=",
+            "group=",
             "topics.partitions=99999999999999999999",
             "topics.replication.factor=0",
             "topics.replication.factor=-2",
             "batch.max.records=0",
             "batch.max.ms=abc",
             "transaction.timeout.ms=10",
+            "topics.partitions=0x10",
             "topic.state=",
             "no equals sign",
             "=value",
@@ -137,6 +152,14 @@ static void test_bad_values(void **state) {
                         fail_msg("accepted: %s", bad[i]);
                 assert_non_null(strstr(err, "test.conf:1"));
         }
+        /* the message names the key and the value */
+        assert_int_equal(parse(c, "batch.max.records=0", err, sizeof(err)),
+                         CF_ERR_USAGE);
+        assert_string_equal(err, "test.conf:1: batch.max.records: '0' is "
+                                 "not a whole number in [1, 1000000]");
+        assert_int_equal(parse(c, "mode=eoss", err, sizeof(err)), CF_ERR_USAGE);
+        assert_string_equal(
+            err, "test.conf:1: mode: 'eoss' is not one of eos, at-least-once");
         /* a refused value leaves the old one */
         assert_int_equal(c->partitions, 12);
         assert_string_equal(c->topic_state, "csp.migration.state");
@@ -184,6 +207,239 @@ static void test_load_file(void **state) {
         assert_non_null(strstr(err, path));
 }
 
+static void test_run_keys(void **state) {
+        cf_config_t *c = *state;
+        char err[512];
+        assert_int_equal(parse(c,
+                               "group=g1\nmode=at-least-once\n"
+                               "transactional.id=t-7\n",
+                               err, sizeof(err)),
+                         CF_OK);
+        assert_string_equal(c->group, "g1");
+        assert_int_equal(c->mode, CF_MODE_AT_LEAST_ONCE);
+        assert_string_equal(c->transactional_id, "t-7");
+        /* an optional string set empty is unset again */
+        assert_int_equal(parse(c, "transactional.id=", err, sizeof(err)),
+                         CF_OK);
+        assert_null(c->transactional_id);
+}
+
+static void test_env_names(void **state) {
+        static const char *const pairs[][2] = {
+            {"batch.max.records", "CSPFLOW_BATCH_MAX_RECORDS"},
+            {"kafka.sasl.password", "CSPFLOW_KAFKA_SASL_PASSWORD"},
+            {"kafka.bootstrap.servers", "CSPFLOW_KAFKA_BOOTSTRAP_SERVERS"},
+            {"kafka.ssl_key", "CSPFLOW_KAFKA_SSL__KEY"},
+            {"kafka.a-b.c", "CSPFLOW_KAFKA_A___B_C"},
+            {"topic.events", "CSPFLOW_TOPIC_EVENTS"},
+            {"transactional.id", "CSPFLOW_TRANSACTIONAL_ID"},
+        };
+        char buf[128];
+        (void)state;
+        for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+                assert_true(cf_config_env_name(pairs[i][0], buf, sizeof(buf)));
+                assert_string_equal(buf, pairs[i][1]);
+                assert_true(
+                    cf_config_key_from_env(pairs[i][1], buf, sizeof(buf)));
+                assert_string_equal(buf, pairs[i][0]);
+        }
+        assert_false(cf_config_key_from_env("CSPFLOW_", buf, sizeof(buf)));
+        assert_false(cf_config_key_from_env("CSPFLOW_a", buf, sizeof(buf)));
+        assert_false(
+            cf_config_key_from_env("CSPFLOW_A____B", buf, sizeof(buf)));
+        assert_false(cf_config_key_from_env("OTHER_A", buf, sizeof(buf)));
+        assert_false(cf_config_key_from_env("CSPFLOW_ABCDEF", buf, 4));
+        assert_false(cf_config_env_name("batch.max.records", buf, 10));
+        assert_true(cf_config_env_reserved("CSPFLOW_KAFKA_PORT"));
+        assert_true(cf_config_env_reserved("CSPFLOW_BOOTSTRAP"));
+        assert_false(cf_config_env_reserved("CSPFLOW_KAFKA_SASL_PASSWORD"));
+}
+
+static void test_env_layer(void **state) {
+        cf_config_t *c = *state;
+        char err[512];
+        char *env[] = {"HOME=/root",
+                       "CSPFLOW_BATCH_MAX_RECORDS=77",
+                       "CSPFLOW_KAFKA_SASL_PASSWORD=hunter2",
+                       "CSPFLOW_KAFKA_PORT=39092",
+                       "CSPFLOW_BOOTSTRAP=127.0.0.1:9",
+                       "CSPFLOW_MODE=at-least-once",
+                       "cspflow_batch_max_ms=5",
+                       NULL};
+        char *bad_key[] = {"CSPFLOW_BATCH_MAX_RECORD=1", NULL};
+        char *bad_value[] = {"CSPFLOW_TOPICS_PARTITIONS=many", NULL};
+        char *bad_name[] = {"CSPFLOW_batch=1", NULL};
+
+        assert_int_equal(
+            parse(c, "batch.max.records=5\nbatch.max.ms=9\n", err, sizeof(err)),
+            CF_OK);
+        assert_int_equal(cf_config_env(c, env, err, sizeof(err)), CF_OK);
+        /* the environment over the file, the file kept where unset */
+        assert_int_equal(c->batch_max_records, 77);
+        assert_int_equal(c->batch_max_ms, 9);
+        assert_int_equal(c->mode, CF_MODE_AT_LEAST_ONCE);
+        assert_string_equal(cf_config_kafka_get(c, "sasl.password"), "hunter2");
+        /* the scripts' variables are not configuration */
+        assert_null(cf_config_kafka_get(c, "port"));
+        assert_int_equal(c->n_kafka, 1);
+        assert_string_equal(cf_config_origin(c, "batch.max.records"),
+                            "environment CSPFLOW_BATCH_MAX_RECORDS");
+        assert_string_equal(cf_config_origin(c, "batch.max.ms"), "test.conf:2");
+        assert_string_equal(cf_config_origin(c, "kafka.sasl.password"),
+                            "environment CSPFLOW_KAFKA_SASL_PASSWORD");
+        /* flags over the environment */
+        assert_int_equal(cf_config_set(c, "batch.max.records", "3",
+                                       "flag --set", err, sizeof(err)),
+                         CF_OK);
+        assert_int_equal(c->batch_max_records, 3);
+        assert_string_equal(cf_config_origin(c, "batch.max.records"),
+                            "flag --set");
+        /* a wrong name or value names the variable */
+        assert_int_equal(cf_config_env(c, bad_key, err, sizeof(err)),
+                         CF_ERR_USAGE);
+        assert_string_equal(err, "environment CSPFLOW_BATCH_MAX_RECORD: "
+                                 "unknown key 'batch.max.record'");
+        assert_int_equal(cf_config_env(c, bad_value, err, sizeof(err)),
+                         CF_ERR_USAGE);
+        assert_non_null(strstr(err, "environment CSPFLOW_TOPICS_PARTITIONS"));
+        assert_non_null(strstr(err, "topics.partitions: 'many'"));
+        assert_int_equal(cf_config_env(c, bad_name, err, sizeof(err)),
+                         CF_ERR_USAGE);
+        assert_non_null(strstr(err, "CSPFLOW_batch"));
+}
+
+static void test_secrets(void **state) {
+        static const char *const secret[] = {
+            "kafka.sasl.password",
+            "kafka.ssl.key.password",
+            "kafka.sasl.jaas.config",
+            "kafka.ssl.key.pem",
+            "registry.basic.auth.user.info",
+            "kafka.sasl.oauthbearer.client.secret",
+            "kafka.sasl.oauthbearer.config",
+            "registry.token",
+            "kafka.SASL.PASSWORD",
+        };
+        static const char *const open_keys[] = {
+            "kafka.sasl.username", "kafka.security.protocol", "topic.events",
+            "kafka.ssl.key.location", "registry.url"};
+        (void)state;
+        for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
+                if (!cf_log_secret_key(secret[i]))
+                        fail_msg("not masked: %s", secret[i]);
+        for (size_t i = 0; i < sizeof(open_keys) / sizeof(open_keys[0]); i++)
+                if (cf_log_secret_key(open_keys[i]))
+                        fail_msg("masked: %s", open_keys[i]);
+}
+
+/* The dump of c as a string (caller frees). */
+static char *dump(const cf_config_t *c) {
+        FILE *fp = tmpfile();
+        char *text;
+        long n;
+        assert_non_null(fp);
+        assert_int_equal(cf_config_dump(c, fp), 0);
+        n = ftell(fp);
+        assert_true(n > 0);
+        rewind(fp);
+        text = calloc(1, (size_t)n + 1);
+        assert_non_null(text);
+        assert_int_equal(fread(text, 1, (size_t)n, fp), (size_t)n);
+        fclose(fp);
+        return text;
+}
+
+/* The line of the dump for key, without its trailing newline. */
+static void dump_line(const char *text, const char *key, char *out,
+                      size_t size) {
+        size_t kn = strlen(key);
+        for (const char *p = text; *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t n = nl ? (size_t)(nl - p) : strlen(p);
+                if (n > kn && strncmp(p, key, kn) == 0 && p[kn] == ' ') {
+                        assert_true(n < size);
+                        memcpy(out, p, n);
+                        out[n] = '\0';
+                        return;
+                }
+                p += n + (nl ? 1 : 0);
+        }
+        fail_msg("no line for %s", key);
+}
+
+/* Splits a dump line into its three columns (blank-separated). */
+static void columns(char *line, char **key, char **value, char **origin) {
+        char *save = NULL;
+        *key = strtok_r(line, " ", &save);
+        *value = strtok_r(NULL, " ", &save);
+        *origin = save;
+        while (*origin && **origin == ' ')
+                (*origin)++;
+}
+
+static void test_dump(void **state) {
+        cf_config_t *c = *state;
+        char err[512], line[512], *k, *v, *o;
+        char *env[] = {"CSPFLOW_KAFKA_SASL_JAAS_CONFIG=org.x required "
+                       "password=\"p4ss\";",
+                       "CSPFLOW_TOPIC_AUDIT=a.audit", NULL};
+        char *text;
+
+        assert_int_equal(parse(c,
+                               "kafka.sasl.password=hunter2\n"
+                               "kafka.sasl.username=alice\n"
+                               "topics.partitions=4\n"
+                               "kafka.x.url=https://bob:pw9@reg:8081/a\n",
+                               err, sizeof(err)),
+                         CF_OK);
+        assert_int_equal(cf_config_env(c, env, err, sizeof(err)), CF_OK);
+        assert_int_equal(
+            cf_config_set(c, "group", "g2", "flag --group", err, sizeof(err)),
+            CF_OK);
+        text = dump(c);
+        /* no secret anywhere */
+        assert_null(strstr(text, "hunter2"));
+        assert_null(strstr(text, "p4ss"));
+        assert_null(strstr(text, "pw9"));
+        dump_line(text, "kafka.x.url", line, sizeof(line));
+        columns(line, &k, &v, &o);
+        assert_string_equal(v, "https://bob:***@reg:8081/a");
+        dump_line(text, "kafka.sasl.password", line, sizeof(line));
+        columns(line, &k, &v, &o);
+        assert_string_equal(v, "***");
+        assert_string_equal(o, "test.conf:1");
+        dump_line(text, "kafka.sasl.jaas.config", line, sizeof(line));
+        columns(line, &k, &v, &o);
+        assert_string_equal(v, "***");
+        assert_string_equal(o, "environment CSPFLOW_KAFKA_SASL_JAAS_CONFIG");
+        dump_line(text, "kafka.sasl.username", line, sizeof(line));
+        columns(line, &k, &v, &o);
+        assert_string_equal(v, "alice");
+        dump_line(text, "topics.partitions", line, sizeof(line));
+        columns(line, &k, &v, &o);
+        assert_string_equal(v, "4");
+        assert_string_equal(o, "test.conf:3");
+        dump_line(text, "topic.audit", line, sizeof(line));
+        columns(line, &k, &v, &o);
+        assert_string_equal(v, "a.audit");
+        assert_string_equal(o, "environment CSPFLOW_TOPIC_AUDIT");
+        dump_line(text, "group", line, sizeof(line));
+        columns(line, &k, &v, &o);
+        assert_string_equal(v, "g2");
+        assert_string_equal(o, "flag --group");
+        dump_line(text, "batch.max.ms", line, sizeof(line));
+        columns(line, &k, &v, &o);
+        assert_string_equal(v, "100");
+        assert_string_equal(o, "default");
+        dump_line(text, "transactional.id", line, sizeof(line));
+        columns(line, &k, &v, &o);
+        assert_string_equal(v, "(unset)");
+        dump_line(text, "mode", line, sizeof(line));
+        columns(line, &k, &v, &o);
+        assert_string_equal(v, "eos");
+        free(text);
+}
+
 static void test_modes(void **state) {
         (void)state;
         assert_int_equal(cf_config_mode_from_name("eos"), CF_MODE_EOS);
@@ -205,6 +461,11 @@ int main(void) {
             cmocka_unit_test_setup_teardown(test_long_line, setup, teardown),
             cmocka_unit_test_setup_teardown(test_load_file, setup, teardown),
             cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_run_keys, setup, teardown),
+            cmocka_unit_test(test_env_names),
+            cmocka_unit_test_setup_teardown(test_env_layer, setup, teardown),
+            cmocka_unit_test(test_secrets),
+            cmocka_unit_test_setup_teardown(test_dump, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

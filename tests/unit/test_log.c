@@ -290,22 +290,26 @@ static void test_config_log_keys(void **state) {
         assert_string_equal(c.log_format, "auto");
         assert_null(c.http_listen);
         assert_int_equal(
-            cf_config_set(&c, "log.level", "debug", err, sizeof(err)), CF_OK);
+            cf_config_set(&c, "log.level", "debug", "test", err, sizeof(err)),
+            CF_OK);
         assert_int_equal(
-            cf_config_set(&c, "log.format", "json", err, sizeof(err)), CF_OK);
-        assert_int_equal(cf_config_set(&c, "http.listen", "127.0.0.1:9100", err,
-                                       sizeof(err)),
+            cf_config_set(&c, "log.format", "json", "test", err, sizeof(err)),
+            CF_OK);
+        assert_int_equal(cf_config_set(&c, "http.listen", "127.0.0.1:9100",
+                                       "test", err, sizeof(err)),
                          CF_OK);
         assert_string_equal(c.log_level, "debug");
         assert_string_equal(c.http_listen, "127.0.0.1:9100");
         assert_int_equal(
-            cf_config_set(&c, "log.level", "loud", err, sizeof(err)),
+            cf_config_set(&c, "log.level", "loud", "test", err, sizeof(err)),
             CF_ERR_USAGE);
-        assert_string_equal(err, "log.level: 'loud' is not one of error, "
-                                 "warn, info, debug");
-        assert_int_equal(cf_config_set(&c, "log.format", "", err, sizeof(err)),
-                         CF_ERR_USAGE);
-        assert_string_equal(err, "log.format: cannot be empty");
+        assert_string_equal(err, "test: log.level: 'loud' is not one of "
+                                 "error, warn, info, debug");
+        assert_int_equal(
+            cf_config_set(&c, "log.format", "", "test", err, sizeof(err)),
+            CF_ERR_USAGE);
+        assert_string_equal(err, "test: log.format: '' is not one of auto, "
+                                 "json, text");
         cf_config_clear(&c);
 }
 
