@@ -206,14 +206,9 @@ static bool utf8_ok(const unsigned char *s, size_t n) {
         return true;
 }
 
-cf_kres_t cf_emit_audit(cf_emit_t *e, const rd_kafka_message_t *in,
-                        const cf_event_t *ev, const cf_verdict_t *v,
-                        const cf_outbox_t *out, char *errstr,
-                        size_t errstr_size) {
-        cf_audit_t *a = &e->audit;
-        char why[256];
-        cf_err_t err;
-
+bool cf_emit_audit_fill(cf_audit_t *a, int32_t partition, int64_t offset,
+                        const void *key, size_t key_len, const cf_event_t *ev,
+                        const cf_verdict_t *v, const cf_outbox_t *out) {
         cf_audit_reset(a);
         if (ev) {
                 snprintf(a->event_id, sizeof(a->event_id), "%s", ev->event_id);
@@ -222,14 +217,13 @@ cf_kres_t cf_emit_audit(cf_emit_t *e, const rd_kafka_message_t *in,
                 cf_event_key(ev, a->key, sizeof(a->key));
                 a->has_occurred_at = true;
                 a->occurred_at = ev->occurred_at;
-        } else if (in->key && in->key_len > 0 &&
-                   in->key_len <= CF_AUDIT_KEY_MAX &&
-                   utf8_ok(in->key, in->key_len)) {
-                memcpy(a->key, in->key, in->key_len);
-                a->key[in->key_len] = '\0';
+        } else if (key && key_len > 0 && key_len <= CF_AUDIT_KEY_MAX &&
+                   utf8_ok(key, key_len)) {
+                memcpy(a->key, key, key_len);
+                a->key[key_len] = '\0';
         }
-        a->source_partition = in->partition;
-        a->source_offset = in->offset;
+        a->source_partition = partition;
+        a->source_offset = offset;
         a->verdict = v->kind;
         if (v->kind == CF_VERDICT_REJECTED) {
                 snprintf(a->reason, sizeof(a->reason), "%s",
@@ -244,9 +238,22 @@ cf_kres_t cf_emit_audit(cf_emit_t *e, const rd_kafka_message_t *in,
         for (size_t i = 0; out && i < out->n; i++)
                 if (!cf_audit_add_output(a, out->v[i].event_id,
                                          cf_event_type_name(out->v[i].type)))
-                        return encode_failed(CF_ERR_LIMIT, "audit",
-                                             "too many outputs", errstr,
-                                             errstr_size);
+                        return false;
+        return true;
+}
+
+cf_kres_t cf_emit_audit(cf_emit_t *e, const rd_kafka_message_t *in,
+                        const cf_event_t *ev, const cf_verdict_t *v,
+                        const cf_outbox_t *out, char *errstr,
+                        size_t errstr_size) {
+        cf_audit_t *a = &e->audit;
+        char why[256];
+        cf_err_t err;
+
+        if (!cf_emit_audit_fill(a, in->partition, in->offset, in->key,
+                                in->key_len, ev, v, out))
+                return encode_failed(CF_ERR_LIMIT, "audit", "too many outputs",
+                                     errstr, errstr_size);
         cf_buf_reset(&e->buf);
         if ((err = cf_avro_encode_audit(e->av, a, &e->buf, why, sizeof(why))) !=
             CF_OK)

@@ -70,4 +70,13 @@ cf_kres_t cf_emit_audit(cf_emit_t *e, const rd_kafka_message_t *in,
                         const cf_outbox_t *out, char *errstr,
                         size_t errstr_size);
 
+/** Fills a (reset first) with the audit record cf_emit_audit() sends for
+ *  the input at partition/offset whose record key is key/key_len (used
+ *  when ev is NULL; may be NULL). False when the outputs are over the
+ *  record's caps. Touches no Kafka handle (bench/codec_bench.c calls it to
+ *  cost the audit record without a broker). */
+bool cf_emit_audit_fill(cf_audit_t *a, int32_t partition, int64_t offset,
+                        const void *key, size_t key_len, const cf_event_t *ev,
+                        const cf_verdict_t *v, const cf_outbox_t *out);
+
 #endif
