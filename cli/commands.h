@@ -15,5 +15,6 @@ int cf_cmd_run(int argc, char **argv);
 int cf_cmd_produce(int argc, char **argv);
 int cf_cmd_tail(int argc, char **argv);
 int cf_cmd_config(int argc, char **argv);
+int cf_cmd_graph(int argc, char **argv);
 
 #endif

@@ -23,6 +23,8 @@ static const command_t commands[] = {
     {"run", cf_cmd_run, "the Kafka worker: consume, handle, produce (EOS)"},
     {"produce", cf_cmd_produce, "send JSON-line events to a Kafka topic"},
     {"tail", cf_cmd_tail, "print a topic's committed records as JSON lines"},
+    {"graph", cf_cmd_graph,
+     "the state machines as Graphviz DOT or Mermaid, from the handlers"},
     {"config", cf_cmd_config,
      "print the effective configuration and where each value came from"},
 };

@@ -296,7 +296,11 @@ cf_err_t cf_rule_request_provision(cf_rule_ctx_t *c, cf_sub_state_t *sub,
         char n[24], rid[CF_UUID_SIZE];
         const char *parts[6];
         cf_event_t *ev;
+        cf_err_t err;
 
+        if ((err = cf_handlers_set_target(sub, c->in->type,
+                                          CF_TGT_REQUESTED)) != CF_OK)
+                return err;
         /* cf_str_replace copies before freeing: offer may alias the old
          * target_offer_id. */
         if (!cf_str_replace(&sub->target_offer_id, offer))
@@ -312,7 +316,6 @@ cf_err_t cf_rule_request_provision(cf_rule_ctx_t *c, cf_sub_state_t *sub,
         cf_ids_uuid(parts, 6, rid);
         if (!cf_str_replace(&sub->request_id, rid))
                 return CF_ERR_NOMEM;
-        sub->target = CF_TGT_REQUESTED;
 
         if (!(ev = cf_rule_emit(c, CF_EV_PROVISION_REQUESTED)))
                 return CF_ERR_NOMEM;
@@ -328,10 +331,12 @@ cf_err_t cf_rule_request_provision(cf_rule_ctx_t *c, cf_sub_state_t *sub,
 cf_err_t cf_rule_block_sub(cf_rule_ctx_t *c, cf_sub_state_t *sub,
                            cf_target_status_t target,
                            cf_block_reason_t reason) {
-        cf_event_t *ev = cf_rule_emit(c, CF_EV_MIGRATION_BLOCKED);
-        if (!ev)
+        cf_err_t err = cf_handlers_set_target(sub, c->in->type, target);
+        cf_event_t *ev;
+        if (err != CF_OK)
+                return err;
+        if (!(ev = cf_rule_emit(c, CF_EV_MIGRATION_BLOCKED)))
                 return CF_ERR_NOMEM;
-        sub->target = target;
         ev->reason_code = (int32_t)reason;
         cf_strlcpy(ev->subscription_id, sub->source_subscription_id,
                    sizeof(ev->subscription_id));

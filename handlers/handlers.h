@@ -83,4 +83,29 @@ typedef struct cf_transition_s {
 /** The migration transition table; *n gets its length. */
 const cf_transition_t *cf_handlers_transitions(size_t *n);
 
+/** Which status of a source subscription a row moves. */
+typedef enum cf_sub_part_e {
+        CF_SUB_TARGET = 0, /**< the replacement: cf_target_status_t */
+        CF_SUB_SOURCE,     /**< the source itself: cf_source_status_t */
+} cf_sub_part_t;
+
+/** `from` of the rows that create a source's state (rule 1). */
+#define CF_SUB_NEW (-1)
+
+/** One allowed move of one source subscription's target or source status:
+ *  the table the rules go through for every such move (a move not listed
+ *  is a bug, refused), and what `cspflow graph` draws. from and to hold a
+ *  cf_target_status_t or cf_source_status_t as part says; from is
+ *  CF_SUB_NEW when the move creates the state. */
+typedef struct cf_sub_transition_s {
+        cf_sub_part_t part;
+        cf_event_type_t event;
+        int from;
+        int to;
+        int rule;
+} cf_sub_transition_t;
+
+/** The per-subscription transition table; *n gets its length. */
+const cf_sub_transition_t *cf_handlers_sub_transitions(size_t *n);
+
 #endif

@@ -42,6 +42,20 @@ typedef cf_err_t (*cf_rule_fn_t)(cf_rule_ctx_t *c, cf_mig_status_t *to);
 cf_err_t cf_handlers_set_state(cf_migration_t *m, cf_event_type_t event,
                                cf_mig_status_t to, int *rule);
 
+/* ---- the per-subscription states (sub_states.c) ---- */
+
+/** Sets sub's target status to `to` if (CF_SUB_TARGET, event, sub->target,
+ *  to) is a row of cf_handlers_sub_transitions(); CF_ERR_INVALID, sub
+ *  untouched, otherwise. */
+cf_err_t cf_handlers_set_target(cf_sub_state_t *sub, cf_event_type_t event,
+                                cf_target_status_t to);
+/** The same for the source status. */
+cf_err_t cf_handlers_set_source(cf_sub_state_t *sub, cf_event_type_t event,
+                                cf_source_status_t to);
+/** Gives a new source its first target and source statuses: the rows of
+ *  event with from CF_SUB_NEW. CF_ERR_INVALID when event has none. */
+cf_err_t cf_handlers_sub_start(cf_sub_state_t *sub, cf_event_type_t event);
+
 /* ---- helpers the rules share (handlers.c) ---- */
 
 /** Marks the verdict REJECTED with reason and a printf-style detail. */

@@ -35,10 +35,13 @@ static cf_event_t *emit_for(cf_rule_ctx_t *c, cf_event_type_t type,
 cf_err_t cf_rule_near_expiry(cf_rule_ctx_t *c, cf_mig_status_t *to) {
         cf_sub_state_t *sub = running_source(c);
         cf_event_t *ev;
+        cf_err_t err;
 
         if (!sub)
                 return CF_OK;
-        sub->source = CF_SRC_NEAR_EXPIRY;
+        if ((err = cf_handlers_set_source(sub, c->in->type,
+                                          CF_SRC_NEAR_EXPIRY)) != CF_OK)
+                return err;
         sub->expires_at = c->in->expires_at;
         if (!(ev = emit_for(c,
                             cf_rule_sub_ready(sub) ? CF_EV_RETIRE_SOURCE_ADVISED
@@ -75,6 +78,7 @@ cf_err_t cf_rule_source_ended(cf_rule_ctx_t *c, cf_mig_status_t *to) {
         cf_sub_state_t *sub = running_source(c);
         bool at_risk;
         cf_event_t *ev;
+        cf_err_t err;
 
         if (!sub)
                 return CF_OK;
@@ -87,7 +91,10 @@ cf_err_t cf_rule_source_ended(cf_rule_ctx_t *c, cf_mig_status_t *to) {
                 return CF_OK;
         }
 
-        sub->source = cancelled ? CF_SRC_CANCELLED : CF_SRC_EXPIRED;
+        if ((err = cf_handlers_set_source(sub, in->type,
+                                          cancelled ? CF_SRC_CANCELLED
+                                                    : CF_SRC_EXPIRED)) != CF_OK)
+                return err;
         if (at_risk) {
                 if (!(ev = emit_for(c, CF_EV_DATA_LOSS_RISK, sub)))
                         return CF_ERR_NOMEM;

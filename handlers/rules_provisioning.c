@@ -15,6 +15,7 @@ cf_err_t cf_rule_subscription_provisioned(cf_rule_ctx_t *c,
             cf_rule_find_source(c, in->source_subscription_id);
         bool same_replacement;
         cf_event_t *ev;
+        cf_err_t err;
 
         if (!sub)
                 return CF_OK;
@@ -43,7 +44,9 @@ cf_err_t cf_rule_subscription_provisioned(cf_rule_ctx_t *c,
         if (!cf_str_replace(&sub->subscription_id, in->subscription_id) ||
             !cf_str_replace(&sub->provisioned_offer_id, in->offer_id))
                 return CF_ERR_NOMEM;
-        sub->target = CF_TGT_PROVISIONED;
+        if ((err = cf_handlers_set_target(sub, in->type, CF_TGT_PROVISIONED)) !=
+            CF_OK)
+                return err;
         sub->provisioned_quantity = in->quantity;
 
         if (strcmp(in->offer_id, sub->offer_id) == 0) {

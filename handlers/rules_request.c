@@ -69,8 +69,8 @@ static bool request_refused(const cf_event_t *in, cf_reject_reason_t *reason,
         return false;
 }
 
-/* The request's sources as fresh state (target pending, source active);
- * NULL on allocation failure. */
+/* The request's sources as fresh state (cf_handlers_sub_start: target
+ * pending, source active); NULL on allocation failure. */
 static cf_sub_state_t *subs_from_request(const cf_event_t *in) {
         cf_sub_state_t *subs = calloc(in->n_subs, sizeof(*subs));
         if (!subs)
@@ -81,9 +81,8 @@ static cf_sub_state_t *subs_from_request(const cf_event_t *in) {
                 s->quantity = e->quantity;
                 s->channel = e->channel;
                 s->expires_at = e->expires_at;
-                s->source = CF_SRC_ACTIVE;
-                s->target = CF_TGT_PENDING;
-                if (!(s->source_subscription_id =
+                if (cf_handlers_sub_start(s, in->type) != CF_OK ||
+                    !(s->source_subscription_id =
                           cf_strdup(e->source_subscription_id)) ||
                     !(s->offer_id = cf_strdup(e->offer_id)) ||
                     !(s->target_offer_id = cf_strdup("")) ||

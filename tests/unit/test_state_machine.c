@@ -76,6 +76,72 @@ static void test_table_is_the_documented_one(void **state) {
                 assert_true(cf_event_type_is_input(t[i].event));
 }
 
+/* The per-subscription setters: exactly the rows of their table pass,
+ * everything else is refused and changes nothing. */
+static void test_sub_setters_follow_their_table(void **state) {
+        size_t n, allowed = 0, rows_tgt = 0, rows_src = 0;
+        const cf_sub_transition_t *t = cf_handlers_sub_transitions(&n);
+        cf_sub_state_t sub;
+        (void)state;
+        for (size_t i = 0; i < n; i++) {
+                assert_true(cf_event_type_is_input(t[i].event));
+                if (t[i].from != CF_SUB_NEW)
+                        *(t[i].part == CF_SUB_TARGET ? &rows_tgt : &rows_src) +=
+                            1;
+        }
+        for (int ev = CF_EV_NONE; ev < CF_EV__COUNT; ev++) {
+                for (int from = 0; from < CF_TGT__COUNT; from++)
+                        for (int to = 0; to < CF_TGT__COUNT; to++) {
+                                bool in_table = false;
+                                for (size_t i = 0; i < n; i++)
+                                        in_table |=
+                                            t[i].part == CF_SUB_TARGET &&
+                                            (int)t[i].event == ev &&
+                                            t[i].from == from && t[i].to == to;
+                                memset(&sub, 0, sizeof(sub));
+                                sub.target = (cf_target_status_t)from;
+                                assert_int_equal(cf_handlers_set_target(
+                                                     &sub, (cf_event_type_t)ev,
+                                                     (cf_target_status_t)to),
+                                                 in_table ? CF_OK
+                                                          : CF_ERR_INVALID);
+                                assert_int_equal(sub.target,
+                                                 in_table ? to : from);
+                                allowed += in_table;
+                        }
+                for (int from = 0; from < CF_SRC__COUNT; from++)
+                        for (int to = 0; to < CF_SRC__COUNT; to++) {
+                                bool in_table = false;
+                                for (size_t i = 0; i < n; i++)
+                                        in_table |=
+                                            t[i].part == CF_SUB_SOURCE &&
+                                            (int)t[i].event == ev &&
+                                            t[i].from == from && t[i].to == to;
+                                memset(&sub, 0, sizeof(sub));
+                                sub.source = (cf_source_status_t)from;
+                                assert_int_equal(cf_handlers_set_source(
+                                                     &sub, (cf_event_type_t)ev,
+                                                     (cf_source_status_t)to),
+                                                 in_table ? CF_OK
+                                                          : CF_ERR_INVALID);
+                                assert_int_equal(sub.source,
+                                                 in_table ? to : from);
+                                allowed += in_table;
+                        }
+        }
+        assert_int_equal(allowed, rows_tgt + rows_src);
+        /* a new source starts pending and active, only at a request */
+        memset(&sub, 0, sizeof(sub));
+        sub.target = CF_TGT_FAILED;
+        sub.source = CF_SRC_EXPIRED;
+        assert_int_equal(cf_handlers_sub_start(&sub, CF_EV_MIGRATION_REQUESTED),
+                         CF_OK);
+        assert_int_equal(sub.target, CF_TGT_PENDING);
+        assert_int_equal(sub.source, CF_SRC_ACTIVE);
+        assert_int_equal(cf_handlers_sub_start(&sub, CF_EV_PROVISION_FAILED),
+                         CF_ERR_INVALID);
+}
+
 static void test_set_state_refuses_moves_outside_table(void **state) {
         cf_migration_t *m = cf_migration_new(T_PARTNER, T_TENANT);
         size_t allowed = 0;
@@ -426,6 +492,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_table_is_the_documented_one),
             cmocka_unit_test(test_set_state_refuses_moves_outside_table),
+            cmocka_unit_test(test_sub_setters_follow_their_table),
             cmocka_unit_test(test_rule13_every_pair_outside_table_rejected),
             cmocka_unit_test(test_determinism_same_inputs_same_bytes),
             cmocka_unit_test_setup_teardown(
