@@ -16,6 +16,7 @@ COPY handlers handlers
 COPY schemas schemas
 COPY consumer consumer
 COPY producer producer
+COPY ops ops
 COPY cli cli
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
           -DCSPFLOW_TESTS=OFF -DCSPFLOW_WERROR=ON \

@@ -5,6 +5,10 @@
 #define CF_COMMANDS_H
 
 /** Exit statuses shared by the subcommands. */
+#ifndef CSPFLOW_VERSION
+#define CSPFLOW_VERSION "0.1.0"
+#endif
+
 #define CF_EXIT_OK      0
 #define CF_EXIT_FAILURE 1 /**< runtime failure (fatal error) */
 #define CF_EXIT_USAGE   2 /**< usage or file error */

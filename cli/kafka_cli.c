@@ -48,6 +48,8 @@ int cf_cli_config_opt(cf_cli_settings_t *s, const char *cmd, int opt,
         case CF_OPT_TID:
                 return add(s, cmd, "transactional.id", arg,
                            "--transactional-id");
+        case CF_OPT_HTTP:
+                return add(s, cmd, "http.listen", arg, "--http");
         case CF_OPT_SET:
                 eq = strchr(arg, '=');
                 if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof(key)) {

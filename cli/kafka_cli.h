@@ -27,6 +27,7 @@ enum {
         CF_OPT_GROUP,             /**< --group ID */
         CF_OPT_MODE,              /**< --mode eos|at-least-once */
         CF_OPT_TID,               /**< --transactional-id ID */
+        CF_OPT_HTTP,              /**< --http HOST:PORT (run) */
 };
 
 /** The struct option lines of --bootstrap, --config and --set. */

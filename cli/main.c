@@ -5,10 +5,6 @@
 #include "commands.h"
 #include "common/log.h"
 
-#ifndef CSPFLOW_VERSION
-#define CSPFLOW_VERSION "0.1.0"
-#endif
-
 typedef struct command_s {
         const char *name;
         int (*fn)(int argc, char **argv);

@@ -12,6 +12,7 @@
 #include "common/strutil.h"
 #include "consumer/worker.h"
 #include "kafka_cli.h"
+#include "ops/http.h"
 #include "schemas/catalog_json.h"
 
 static const char usage_text[] =
@@ -19,6 +20,7 @@ static const char usage_text[] =
     "                   [--catalog FILE] [--group ID]\n"
     "                   [--mode eos|at-least-once]\n"
     "                   [--transactional-id ID] [--idle-exit SECONDS]\n"
+    "                   [--http HOST:PORT]\n"
     "\n"
     "Consumes the events topic in a consumer group, runs every input through\n"
     "the migration rules, and produces the actions, one audit record per\n"
@@ -36,6 +38,9 @@ static const char usage_text[] =
     "                         (counted from the last rebalance or input;\n"
     "                         after a crash of a member, use more than the\n"
     "                         10 s session timeout)\n"
+    "  --http HOST:PORT       serve /metrics (Prometheus), /healthz and\n"
+    "                         /readyz there (key http.listen; off by\n"
+    "                         default; docs/operations.md)\n"
     "  -h, --help             this help\n"
     "\n"
     "SIGINT/SIGTERM finish the batch in hand, leave the group and exit 0.\n"
@@ -63,6 +68,34 @@ static void summary(const cf_worker_stats_t *s) {
                 s->skipped_offsets, s->transactions, s->aborts);
 }
 
+/* The metrics object and the HTTP server on cfg->http_listen. */
+static cf_err_t start_http(const cf_config_t *cfg, cf_metrics_t **metrics,
+                           cf_http_t **server) {
+        cf_http_opts_t ho;
+        char errstr[512];
+        cf_err_t err;
+
+        if (!(*metrics = cf_metrics_new())) {
+                cf_log(CF_LOG_ERROR, "run", "out of memory");
+                return CF_ERR_NOMEM;
+        }
+        memset(&ho, 0, sizeof(ho));
+        ho.listen = cfg->http_listen;
+        ho.metrics = *metrics;
+        ho.version = CSPFLOW_VERSION;
+        if ((err = cf_http_start(&ho, server, errstr, sizeof(errstr))) !=
+            CF_OK) {
+                cf_log(CF_LOG_ERROR, "run", "%s", errstr);
+                cf_metrics_destroy(*metrics);
+                *metrics = NULL;
+                return err;
+        }
+        cf_log(CF_LOG_INFO, "http",
+               "serving /metrics, /healthz, /readyz on %s (port %d)",
+               cfg->http_listen, cf_http_port(*server));
+        return CF_OK;
+}
+
 int cf_cmd_run(int argc, char **argv) {
         static const struct option opts[] = {
             CF_CLI_CONFIG_OPTIONS,
@@ -71,6 +104,7 @@ int cf_cmd_run(int argc, char **argv) {
             {"mode", required_argument, NULL, CF_OPT_MODE},
             {"transactional-id", required_argument, NULL, CF_OPT_TID},
             {"idle-exit", required_argument, NULL, 'i'},
+            {"http", required_argument, NULL, CF_OPT_HTTP},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
         const char *catalog_path = NULL;
@@ -80,6 +114,7 @@ int cf_cmd_run(int argc, char **argv) {
         cf_catalog_t *catalog = NULL;
         cf_worker_opts_t wo;
         cf_worker_stats_t stats;
+        cf_http_t *server = NULL;
         struct sigaction sa;
         char errstr[1024];
         int c, status;
@@ -136,7 +171,15 @@ int cf_cmd_run(int argc, char **argv) {
         wo.idle_exit_s = (int)idle;
         wo.stop = &stop_flag;
         errstr[0] = '\0';
+        if (cfg.http_listen &&
+            (err = start_http(&cfg, &wo.metrics, &server)) != CF_OK) {
+                cf_catalog_destroy(catalog);
+                cf_config_clear(&cfg);
+                return err == CF_ERR_NOMEM ? CF_EXIT_FAILURE : CF_EXIT_USAGE;
+        }
         err = cf_worker_run(&wo, &stats, errstr, sizeof(errstr));
+        cf_http_stop(server);
+        cf_metrics_destroy(wo.metrics);
         if (err == CF_OK) {
                 status = CF_EXIT_OK;
         } else {

@@ -139,6 +139,7 @@ static cf_kres_t reject(cf_worker_t *w, const rd_kafka_message_t *m,
                 r = cf_emit_audit(&w->emit, m, ev, v, NULL, c->why,
                                   sizeof(c->why));
         w->batch.rejected++;
+        cf_metrics_count_input(&w->mbatch, ev ? ev->type : CF_EV_NONE, v, NULL);
         return r;
 }
 
@@ -231,9 +232,11 @@ static cf_kres_t handle(cf_worker_t *w, const rd_kafka_message_t *m,
                         r = cf_emit_audit(&w->emit, m, &w->ev, &v, &w->out,
                                           c->why, sizeof(c->why));
                 w->batch.applied++;
+                cf_metrics_count_input(&w->mbatch, w->ev.type, &v, &w->out);
                 return r;
         case CF_VERDICT_DUPLICATE:
                 w->batch.duplicates++;
+                cf_metrics_count_input(&w->mbatch, w->ev.type, &v, NULL);
                 return cf_emit_audit(&w->emit, m, &w->ev, &v, NULL, c->why,
                                      sizeof(c->why));
         case CF_VERDICT_REJECTED:
@@ -426,9 +429,11 @@ static void add_stats(cf_worker_stats_t *to, const cf_worker_stats_t *b) {
 void cf_batch_run(cf_worker_t *w) {
         bctx_t c;
         cf_kres_t r = CF_KR_OK;
+        double t0;
 
         c.why[0] = '\0';
         memset(&w->batch, 0, sizeof(w->batch));
+        memset(&w->mbatch, 0, sizeof(w->mbatch));
         for (int p = 0; p < w->n_parts; p++) {
                 w->parts[p].batch_start = w->parts[p].last_handled;
                 w->parts[p].touched = false;
@@ -439,6 +444,7 @@ void cf_batch_run(cf_worker_t *w) {
                 r = cf_txn_begin(&w->prod, c.why, sizeof(c.why));
         for (size_t i = 0; r == CF_KR_OK && i < w->n_msgs; i++)
                 r = handle(w, w->msgs[i], &c);
+        t0 = cf_wm_now();
         if (r == CF_KR_OK && w->eos && (r = emit_states(w, &c)) == CF_KR_OK)
                 r = commit_eos(w, &c);
         else if (r == CF_KR_OK && !w->eos)
@@ -460,5 +466,6 @@ void cf_batch_run(cf_worker_t *w) {
                 undo_release(w);
                 break;
         }
+        cf_wm_batch_end(w, r == CF_KR_OK, cf_wm_now() - t0);
         cf_batch_drop(w, NULL);
 }

@@ -45,14 +45,14 @@ static void eof(cf_worker_t *w, rctx_t *c, const rd_kafka_message_t *m) {
         if (m->offset >= hi) {
                 c->done[p] = true;
                 c->remaining--;
+                cf_wm_restored(w, p);
         } else if (!c->warned) {
                 c->warned = true;
-                fprintf(
-                    stderr,
-                    "cspflow: state %s [%d]: a transaction is open up to "
-                    "offset %lld (read up to %lld): waiting for it to end\n",
-                    w->cfg->topic_state, (int)p, (long long)hi,
-                    (long long)m->offset);
+                cf_log(CF_LOG_WARN, "restore",
+                       "state %s [%d]: a transaction is open up to offset "
+                       "%lld (read up to %lld): waiting for it to end",
+                       w->cfg->topic_state, (int)p, (long long)hi,
+                       (long long)m->offset);
         }
 }
 
@@ -90,6 +90,7 @@ static cf_err_t record(cf_worker_t *w, rctx_t *c, const rd_kafka_message_t *m) {
                 return CF_ERR_NOMEM;
         }
         c->keys++;
+        w->m.restore_records++;
         return CF_OK;
 }
 
@@ -101,6 +102,7 @@ static cf_err_t read_all(cf_worker_t *w, rctx_t *c) {
 
                 if (*w->opts->stop)
                         return CF_ERR_IO; /* stopping: not a failure */
+                cf_wm_tick(w);
                 if (cf_kclock_ms() > c->deadline) {
                         cf_worker_fail(w, CF_ERR_IO,
                                        "restore: the state topic %s was not "
@@ -166,6 +168,7 @@ cf_err_t cf_restore(cf_worker_t *w,
                         err = CF_ERR_USAGE;
                         goto out;
                 }
+                cf_wm_restoring(w, p);
                 cf_store_destroy(w->parts[p].store);
                 w->parts[p].last_handled = -1;
                 if (!(w->parts[p].store = cf_store_new())) {

@@ -61,6 +61,7 @@ static void drop_stores(cf_worker_t *w,
                 int32_t p = parts->elems[i].partition;
                 if (p < 0 || p >= w->n_parts)
                         continue;
+                cf_wm_dropped(w, p);
                 cf_store_destroy(w->parts[p].store);
                 w->parts[p].store = NULL;
                 w->parts[p].last_handled = -1;
@@ -96,6 +97,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
                 print_parts("assigned", parts);
                 if (!w->fatal && cf_restore(w, parts) == CF_OK) {
+                        cf_wm_committed(w, parts);
                         assign(w, rk, parts, true);
                 } else {
                         drop_stores(w, parts);
@@ -199,6 +201,7 @@ static void loop(cf_worker_t *w) {
 
         w->idle_since = cf_kclock_ms();
         while (!w->fatal && !*w->opts->stop) {
+                cf_wm_tick(w);
                 collect(w);
                 if (w->n_msgs > 0) {
                         cf_batch_run(w);
@@ -382,6 +385,7 @@ static void shutdown_all(cf_worker_t *w) {
         free(w->msgs);
         free(w->undo);
         free(w->slots);
+        cf_wm_clear(w);
         cf_emit_clear(&w->emit);
         cf_outbox_clear(&w->out);
         cf_event_clear(&w->ev);
@@ -400,11 +404,13 @@ cf_err_t cf_worker_run(const cf_worker_opts_t *opts, cf_worker_stats_t *stats,
         w.eos = opts->cfg->mode == CF_MODE_EOS;
         cf_event_init(&w.ev);
         cf_outbox_init(&w.out);
+        if (opts->metrics)
+                cf_metrics_beat(opts->metrics);
         if ((err = cf_avro_new(&w.av, errstr, errstr_size)) != CF_OK)
                 goto out;
         if ((err = topics(&w, errstr, errstr_size)) != CF_OK)
                 goto out;
-        if ((err = alloc_all(&w)) != CF_OK) {
+        if ((err = alloc_all(&w)) != CF_OK || (err = cf_wm_start(&w))) {
                 cf_errstr_set(errstr, errstr_size, "out of memory");
                 goto out;
         }

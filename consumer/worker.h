@@ -25,11 +25,13 @@
 #include "common/error.h"
 
 typedef struct cf_worker_opts_s {
-        const cf_config_t *cfg;      /**< bootstrap, topics, mode, ... */
-        const cf_catalog_t *catalog; /**< may be NULL */
-        int idle_exit_s;             /**< > 0: stop after that many seconds
-                                          without input once assigned */
-        volatile sig_atomic_t *stop; /**< set (by a signal handler) to stop */
+        const cf_config_t *cfg;       /**< bootstrap, topics, mode, ... */
+        const cf_catalog_t *catalog;  /**< may be NULL */
+        int idle_exit_s;              /**< > 0: stop after that many seconds
+                                           without input once assigned */
+        volatile sig_atomic_t *stop;  /**< set (by a signal handler) to stop */
+        struct cf_metrics_s *metrics; /**< NULL, or published to once per
+                                           batch (ops/metrics.h) */
 } cf_worker_opts_t;
 
 /** Counts of committed work: an input is counted once its batch is

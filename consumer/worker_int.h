@@ -16,16 +16,23 @@
 
 #include "consumer/worker.h"
 #include "handlers/store.h"
+#include "ops/metrics.h"
 #include "producer/emit.h"
 #include "producer/kafka.h"
 #include "schemas/avro_codec.h"
 
 typedef struct cf_part_s {
-        cf_store_t *store;    /**< NULL when the partition is not assigned */
-        int64_t last_handled; /**< last input offset handled, -1 none */
-        int64_t batch_start;  /**< last_handled when the batch began */
-        bool touched;         /**< a record of it is in the open batch */
+        cf_store_t *store;      /**< NULL when the partition is not assigned */
+        int64_t last_handled;   /**< last input offset handled, -1 none */
+        int64_t batch_start;    /**< last_handled when the batch began */
+        bool touched;           /**< a record of it is in the open batch */
+        int8_t phase;           /**< CF_PHASE_*, for the metrics */
+        int64_t committed_next; /**< next offset to commit, -1 unknown */
 } cf_part_t;
+
+#define CF_PHASE_NONE      0 /**< not assigned */
+#define CF_PHASE_RESTORING 1 /**< its state is being restored */
+#define CF_PHASE_RESTORED  2
 
 /** A key changed (or looked at) by the open batch. */
 typedef struct cf_undo_s {
@@ -59,8 +66,11 @@ typedef struct cf_worker_s {
         int32_t *slots; /**< open addressing into undo, -1 empty */
         size_t n_slots; /**< a power of two, >= 2 * max_msgs */
         cf_worker_stats_t stats;
-        cf_worker_stats_t batch; /**< counts of the open batch */
-        uint64_t dr_failed;      /**< delivery reports with an error */
+        cf_worker_stats_t batch;    /**< counts of the open batch */
+        cf_metrics_snap_t m;        /**< metrics of committed work */
+        cf_metrics_counts_t mbatch; /**< metrics of the open batch */
+        int64_t m_lag_at;           /**< ms: lag last computed */
+        uint64_t dr_failed;         /**< delivery reports with an error */
         unsigned aborts_in_row;
         bool fatal;
         cf_err_t fatal_code;
@@ -81,6 +91,28 @@ void cf_batch_run(cf_worker_t *w);
  *  NULL). */
 void cf_batch_drop(cf_worker_t *w,
                    const rd_kafka_topic_partition_list_t *parts);
+
+/* consumer/observe.c: the metrics (no-ops but counting when
+ * opts->metrics is NULL). */
+/** Fills w->m (topic, group, mode, lag array) and beats. CF_ERR_NOMEM. */
+cf_err_t cf_wm_start(cf_worker_t *w);
+void cf_wm_clear(cf_worker_t *w);
+/** Monotonic seconds, for the commit latency. */
+double cf_wm_now(void);
+/** Each loop iteration: heartbeat; lag and publish once a second. */
+void cf_wm_tick(cf_worker_t *w);
+/** After a batch: when committed, adds w->mbatch and the latency; then
+ *  publishes. */
+void cf_wm_batch_end(cf_worker_t *w, bool committed, double commit_s);
+/** Partition p's restore begins (its old store, if any, is dropped). */
+void cf_wm_restoring(cf_worker_t *w, int32_t p);
+/** Partition p's restore is complete (its store counted). */
+void cf_wm_restored(cf_worker_t *w, int32_t p);
+/** Partition p's store is about to be dropped. */
+void cf_wm_dropped(cf_worker_t *w, int32_t p);
+/** The committed offsets of newly assigned partitions (for the lag). */
+void cf_wm_committed(cf_worker_t *w,
+                     const rd_kafka_topic_partition_list_t *parts);
 
 /** Restores the state of the events partitions in parts from the state
  *  topic into new stores. CF_OK, or the worker is failed. */

@@ -151,8 +151,9 @@ class Env:
         return p.returncode, p.stderr
 
     def start_worker(self, tag, catalog=None, idle_exit=None, txn_id=None,
-                     group=None, mode=None):
-        """cspflow run in the background; stderr goes to a log file."""
+                     group=None, mode=None, extra=()):
+        """cspflow run in the background; stderr goes to a log file. extra:
+        more arguments of run."""
         argv = self.cmd("run", "--config", self.config,
                         "--group", group or self.group,
                         "--mode", mode or self.mode)
@@ -162,6 +163,7 @@ class Env:
             argv += ["--transactional-id", txn_id]
         if idle_exit is not None:
             argv += ["--idle-exit", str(idle_exit)]
+        argv += list(extra)
         log = self.path(f"worker-{tag}.log")
         self.logs.append(log)
         f = open(log, "w")
@@ -516,8 +518,8 @@ class KafkaError(RuntimeError):
 
 
 # Errors a fresh topic or group gives for a moment (leader not yet known,
-# coordinator loading): retried.
-RETRIABLE = {3, 5, 6, 14, 15, 16}
+# coordinator loading, a transaction still ending): retried.
+RETRIABLE = {3, 5, 6, 14, 15, 16, 51}
 
 
 def _retrying(fn):
@@ -595,9 +597,10 @@ class KafkaClient:
         return sorted(parts)
 
     @_retrying
-    def produce(self, topic, partition, records):
+    def produce(self, topic, partition, records, txn=None):
         """records: [(key bytes|None, value bytes|None, [(hkey, hval)])];
-        one batch, acks=all. Returns the base offset."""
+        one batch, acks=all. Returns the base offset. txn: a Transaction
+        (begun on this partition) that the batch belongs to."""
         now = int(time.time() * 1000)
         recs = bytearray()
         for i, (k, v, hdrs) in enumerate(records):
@@ -611,11 +614,16 @@ class KafkaClient:
                 body += _varint(len(hk)) + hk
                 body += _varint(-1) if hv is None else _varint(len(hv)) + hv
             recs += _varint(len(body)) + body
-        after_crc = (struct.pack(">hiqqqhii", 0, len(records) - 1, now, now,
-                                 -1, -1, -1, len(records)) + bytes(recs))
+        pid, epoch, seq, attrs = -1, -1, -1, 0
+        if txn:
+            pid, epoch, seq, attrs = txn.pid, txn.epoch, txn.next_seq(partition,
+                                                                len(records)), 0x10
+        after_crc = (struct.pack(">hiqqqhii", attrs, len(records) - 1, now, now,
+                                 pid, epoch, seq, len(records)) + bytes(recs))
         batch_tail = (struct.pack(">ibI", -1, 2, crc32c(after_crc)) + after_crc)
         batch = struct.pack(">qi", 0, len(batch_tail)) + batch_tail
-        body = (_str(None) + struct.pack(">hi", -1, 30000) + struct.pack(">i", 1)
+        body = (_str(txn.tid if txn else None) + struct.pack(">hi", -1, 30000)
+                + struct.pack(">i", 1)
                 + _str(topic) + struct.pack(">i", 1)
                 + struct.pack(">i", partition) + _bytes(batch))
         r = self._call(0, 3, body)
@@ -627,6 +635,58 @@ class KafkaClient:
                     raise KafkaError(f"produce to {topic}[{partition}]", err)
                 return base
         raise RuntimeError("empty produce response")
+
+    @_retrying
+    def _txn_call(self, what, api_key, version, body):
+        """A transaction coordinator request whose response starts with
+        throttle_time and an error code (InitProducerId, EndTxn)."""
+        r = self._call(api_key, version, body)
+        r.take(">i")
+        err = r.take(">h")
+        if err:
+            raise KafkaError(what, err)
+        return r
+
+    @_retrying
+    def _find_txn_coordinator(self, tid):
+        """FindCoordinator v1 (key type transaction); the tests' broker is
+        a single node, so the answer only says the coordinator is ready."""
+        r = self._call(10, 1, _str(tid) + struct.pack(">b", 1))
+        r.take(">i")
+        err = r.take(">h")
+        if err:
+            raise KafkaError(f"find coordinator {tid}", err)
+
+    def begin_transaction(self, tid, topic, partition, timeout_ms=60000):
+        """A transaction (transactional.id tid) open on topic[partition]:
+        produce into it with produce(..., txn=t), end it with
+        end_transaction(t, commit). Until it ends, a read_committed reader
+        stops at its first record (the last stable offset)."""
+        self._find_txn_coordinator(tid)
+        r = self._txn_call(f"init producer id {tid}", 22, 0,
+                           _str(tid) + struct.pack(">i", timeout_ms))
+        t = Transaction(tid, r.take(">q"), r.take(">h"))
+        self._add_partition(t, topic, partition)
+        return t
+
+    @_retrying
+    def _add_partition(self, t, topic, partition):
+        body = (_str(t.tid) + struct.pack(">qh", t.pid, t.epoch)
+                + struct.pack(">i", 1) + _str(topic)
+                + struct.pack(">ii", 1, partition))
+        r = self._call(24, 0, body)
+        r.take(">i")
+        for _ in range(r.take(">i")):
+            r.string()
+            for _ in range(r.take(">i")):
+                p, err = r.take(">ih")
+                if err:
+                    raise KafkaError(f"add {topic}[{p}] to {t.tid}", err)
+
+    def end_transaction(self, t, commit):
+        """EndTxn v0: commit or abort t."""
+        self._txn_call(f"end transaction {t.tid}", 26, 0,
+                       _str(t.tid) + struct.pack(">qh?", t.pid, t.epoch, commit))
 
     @_retrying
     def end_offsets(self, topic, committed=False):
@@ -737,6 +797,19 @@ class KafkaClient:
                 data = r.bytes() or b""
                 batches.extend(_parse_batches(data))
         return batches, aborted
+
+
+class Transaction:
+    """A transactional producer's id, epoch and sequence numbers."""
+
+    def __init__(self, tid, pid, epoch):
+        self.tid, self.pid, self.epoch = tid, pid, epoch
+        self.seq = {}
+
+    def next_seq(self, partition, n):
+        s = self.seq.get(partition, 0)
+        self.seq[partition] = s + n
+        return s
 
 
 def _assignment(data):
