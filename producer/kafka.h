@@ -51,9 +51,9 @@ typedef struct cf_kclient_s {
 
 /** A conf for a client called name: client.id "cspflow-<name>",
  *  log.queue, the error callback, then defaults, cfg->kafka (among them
- *  kafka.bootstrap.servers), forced (either array may be NULL). NULL with errstr set when
- *  librdkafka refuses a property (the message names it, and for a kafka.*
- *  key where it was set). */
+ *  kafka.bootstrap.servers), forced (either array may be NULL). NULL
+ *  with errstr set when librdkafka refuses a property (the message names
+ *  it, and for a kafka.* key where it was set). */
 rd_kafka_conf_t *cf_kconf_new(const cf_config_t *cfg, const char *name,
                               const cf_kprop_t *defaults,
                               const cf_kprop_t *forced, char *errstr,
