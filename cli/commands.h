@@ -13,6 +13,10 @@
 #define CF_EXIT_FAILURE 1 /**< runtime failure (fatal error) */
 #define CF_EXIT_USAGE   2 /**< usage or file error */
 
+#ifndef CSPFLOW_VERSION
+#define CSPFLOW_VERSION "0.1.0"
+#endif
+
 int cf_cmd_simulate(int argc, char **argv);
 int cf_cmd_demo(int argc, char **argv);
 int cf_cmd_run(int argc, char **argv);
@@ -20,5 +24,6 @@ int cf_cmd_produce(int argc, char **argv);
 int cf_cmd_tail(int argc, char **argv);
 int cf_cmd_config(int argc, char **argv);
 int cf_cmd_graph(int argc, char **argv);
+int cf_cmd_schemas(int argc, char **argv);
 
 #endif

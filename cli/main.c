@@ -23,6 +23,8 @@ static const command_t commands[] = {
      "the state machines as Graphviz DOT or Mermaid, from the handlers"},
     {"config", cf_cmd_config,
      "print the effective configuration and where each value came from"},
+    {"schemas", cf_cmd_schemas,
+     "the Avro schemas, fingerprints, the AsyncAPI document"},
 };
 
 static void usage(FILE *fp) {
