@@ -18,6 +18,7 @@
 #include "common/cf_time.h"
 #include "common/config.h"
 #include "common/linereader.h"
+#include "common/log.h"
 #include "common/strutil.h"
 #include "consumer/tail.h"
 #include "consumer/worker.h"
@@ -244,7 +245,7 @@ static int produce_examples(demo_t *d, const cf_config_t *cfg, glob_t *g,
         int rc = 0;
         if (cf_kproducer_new(&prod, cfg, cfg->topic_events, errstr,
                              sizeof(errstr)) != CF_OK) {
-                fprintf(stderr, "cspflow demo: %s\n", errstr);
+                cf_log(CF_LOG_ERROR, "demo", "%s", errstr);
                 return -1;
         }
         for (size_t i = 0; rc == 0 && i < g->gl_pathc; i++) {
@@ -255,8 +256,8 @@ static int produce_examples(demo_t *d, const cf_config_t *cfg, glob_t *g,
                 size_t len;
                 unsigned long no;
                 if (!lr) {
-                        fprintf(stderr, "cspflow demo: cannot read %s\n",
-                                g->gl_pathv[i]);
+                        cf_log(CF_LOG_ERROR, "demo", "cannot read %s",
+                               g->gl_pathv[i]);
                         rc = -1;
                 }
                 while (lr && rc == 0 &&
@@ -280,7 +281,7 @@ static int produce_examples(demo_t *d, const cf_config_t *cfg, glob_t *g,
                         if (cf_kproducer_send(prod, k, k ? strlen(k) : 0, v,
                                               vlen, errstr,
                                               sizeof(errstr)) != CF_OK) {
-                                fprintf(stderr, "cspflow demo: %s\n", errstr);
+                                cf_log(CF_LOG_ERROR, "demo", "%s", errstr);
                                 rc = -1;
                         }
                         (*sent)++;
@@ -292,8 +293,8 @@ static int produce_examples(demo_t *d, const cf_config_t *cfg, glob_t *g,
         if (rc == 0 && (cf_kproducer_flush(prod, &delivered, &failed, errstr,
                                            sizeof(errstr)) != CF_OK ||
                         failed)) {
-                fprintf(stderr, "cspflow demo: %" PRIu64 " not delivered: %s\n",
-                        failed, errstr);
+                cf_log(CF_LOG_ERROR, "demo", "%" PRIu64 " not delivered: %s",
+                       failed, errstr);
                 rc = -1;
         }
         cf_kproducer_destroy(prod);
@@ -364,11 +365,11 @@ int cf_cmd_demo(int argc, char **argv) {
         cf_buf_init(&d.buf, CF_RECORD_MAX);
         if (!bootstrap) {
                 if (cf_mock_new(&mock, 1, errstr, sizeof(errstr)) != CF_OK) {
-                        fprintf(stderr, "cspflow demo: %s\n", errstr);
+                        cf_log(CF_LOG_ERROR, "demo", "%s", errstr);
                         return CF_EXIT_FAILURE;
                 }
-                fprintf(stderr, "cspflow demo: mock cluster at %s\n",
-                        cf_mock_bootstraps(mock));
+                cf_log(CF_LOG_INFO, "demo", "mock cluster at %s",
+                       cf_mock_bootstraps(mock));
                 /* after every other flag, so it wins */
                 if (cf_cli_config_opt(&settings, "demo", CF_OPT_BOOTSTRAP,
                                       cf_mock_bootstraps(mock)) < 0) {
@@ -396,12 +397,12 @@ int cf_cmd_demo(int argc, char **argv) {
                         if (cf_mock_create_topic(mock, t[i], cfg.partitions,
                                                  errstr,
                                                  sizeof(errstr)) != CF_OK) {
-                                fprintf(stderr, "cspflow demo: %s\n", errstr);
+                                cf_log(CF_LOG_ERROR, "demo", "%s", errstr);
                                 goto out;
                         }
         }
         if (cf_avro_new(&d.av, errstr, sizeof(errstr)) != CF_OK) {
-                fprintf(stderr, "cspflow demo: %s\n", errstr);
+                cf_log(CF_LOG_ERROR, "demo", "%s", errstr);
                 goto out;
         }
         /* the offer catalogs of the examples, merged */
@@ -413,7 +414,7 @@ int cf_cmd_demo(int argc, char **argv) {
                         if (cf_catalog_load_json_into(catalog, g.gl_pathv[i],
                                                       errstr, sizeof(errstr)) !=
                             CF_OK) {
-                                fprintf(stderr, "cspflow demo: %s\n", errstr);
+                                cf_log(CF_LOG_ERROR, "demo", "%s", errstr);
                                 status = CF_EXIT_USAGE;
                                 goto out;
                         }
@@ -421,16 +422,16 @@ int cf_cmd_demo(int argc, char **argv) {
         memset(&g, 0, sizeof(g));
         snprintf(pattern, sizeof(pattern), "%s/*.jsonl", dir);
         if (glob(pattern, 0, NULL, &g) != 0 || g.gl_pathc == 0) {
-                fprintf(stderr, "cspflow demo: no %s\n", pattern);
+                cf_log(CF_LOG_ERROR, "demo", "no %s", pattern);
                 status = CF_EXIT_USAGE;
                 goto out;
         }
         if (produce_examples(&d, &cfg, &g, &sent) != 0)
                 goto out;
-        fprintf(stderr,
-                "cspflow demo: produced %" PRIu64 " records from %zu "
-                "files to %s; running the worker\n",
-                sent, g.gl_pathc, cfg.topic_events);
+        cf_log(CF_LOG_INFO, "demo",
+               "produced %" PRIu64 " records from %zu "
+               "files to %s; running the worker",
+               sent, g.gl_pathc, cfg.topic_events);
 
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
@@ -440,13 +441,13 @@ int cf_cmd_demo(int argc, char **argv) {
         wo.idle_exit_s = 3;
         wo.stop = &stop_flag;
         if (cf_worker_run(&wo, &ws, errstr, sizeof(errstr)) != CF_OK) {
-                fprintf(stderr, "cspflow demo: worker: %s\n", errstr);
+                cf_log(CF_LOG_ERROR, "demo", "worker: %s", errstr);
                 goto out;
         }
-        fprintf(stderr,
-                "cspflow demo: worker idle after %" PRIu64 " inputs in %" PRIu64
-                " transactions; reading back\n",
-                ws.consumed, ws.transactions);
+        cf_log(CF_LOG_INFO, "demo",
+               "worker idle after %" PRIu64 " inputs in %" PRIu64
+               " transactions; reading back",
+               ws.consumed, ws.transactions);
 
         memset(&to, 0, sizeof(to));
         to.cfg = &cfg;
@@ -457,13 +458,13 @@ int cf_cmd_demo(int argc, char **argv) {
         to.topic = cfg.topic_actions;
         to.fn = on_action;
         if (cf_tail_run(&to, errstr, sizeof(errstr)) != CF_OK) {
-                fprintf(stderr, "cspflow demo: %s\n", errstr);
+                cf_log(CF_LOG_ERROR, "demo", "%s", errstr);
                 goto out;
         }
         to.topic = cfg.topic_audit;
         to.fn = on_audit;
         if (cf_tail_run(&to, errstr, sizeof(errstr)) != CF_OK) {
-                fprintf(stderr, "cspflow demo: %s\n", errstr);
+                cf_log(CF_LOG_ERROR, "demo", "%s", errstr);
                 goto out;
         }
         print_timeline(&d);
