@@ -17,6 +17,7 @@ COPY schemas schemas
 COPY consumer consumer
 COPY producer producer
 COPY ops ops
+COPY registry registry
 COPY cli cli
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
           -DCSPFLOW_TESTS=OFF -DCSPFLOW_WERROR=ON \

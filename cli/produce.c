@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "kafka_cli.h"
 #include "producer/produce.h"
+#include "registry/serde.h"
 #include "schemas/avro_codec.h"
 #include "schemas/json_codec.h"
 
@@ -24,7 +25,9 @@ static const char usage_text[] =
     "                       [FILE|-]\n"
     "\n"
     "Reads events as JSON lines from FILE (or standard input), encodes each\n"
-    "as an Avro single-object record and sends it to the topic with the key\n"
+    "as an Avro single-object record (with registry.url in the config file:\n"
+    "in the Confluent wire format, its schema registered under the subject\n"
+    "<topic>-<record full name>) and sends it to the topic with the key\n"
     "<partner_id>/<customer_tenant_id>, through an idempotent producer;\n"
     "waits for every delivery. Creates the configured topics when missing,\n"
     "as `cspflow run` does. Blank lines are skipped.\n"
@@ -47,6 +50,8 @@ typedef enum { MODE_JSON, MODE_RAW, MODE_HEX } pmode_t;
 typedef struct pctx_s {
         cf_kproducer_t *prod;
         cf_avro_t *av;
+        cf_serde_t *serde; /* with registry.url: Confluent framing */
+        const char *topic;
         cf_event_t ev;
         cf_buf_t buf;
         pmode_t mode;
@@ -114,9 +119,17 @@ static int one_line(pctx_t *c, const char *line, size_t len,
                                 refuse(c, lineno, what);
                                 return 0;
                         }
+                        if (cf_serde_register_event(c->serde, c->topic,
+                                                    c->ev.type, NULL, errstr,
+                                                    sizeof(errstr)) != CF_OK) {
+                                fprintf(stderr, "cspflow produce: %s\n",
+                                        errstr);
+                                return -1;
+                        }
                         cf_buf_reset(&c->buf);
-                        if (cf_avro_encode_event(c->av, &c->ev, &c->buf, detail,
-                                                 sizeof(detail)) != CF_OK) {
+                        if (cf_serde_encode_event(c->serde, &c->ev, &c->buf,
+                                                  detail,
+                                                  sizeof(detail)) != CF_OK) {
                                 refuse(c, lineno, detail);
                                 return 0;
                         }
@@ -263,7 +276,10 @@ int cf_cmd_produce(int argc, char **argv) {
                 topic = cfg.topic_events;
         cf_event_init(&c.ev);
         cf_buf_init(&c.buf, 2 * CF_LINE_MAX);
+        c.topic = topic;
         if ((err = cf_avro_new(&c.av, errstr, sizeof(errstr))) != CF_OK ||
+            (err = cf_serde_new(&cfg, c.av, &c.serde, errstr,
+                                sizeof(errstr))) != CF_OK ||
             (err = cf_kproducer_new(&c.prod, &cfg, topic, errstr,
                                     sizeof(errstr))) != CF_OK) {
                 cf_log(CF_LOG_ERROR, "produce", "%s", errstr);
@@ -285,6 +301,7 @@ int cf_cmd_produce(int argc, char **argv) {
                delivered, topic, failed, c.refused);
 out:
         cf_kproducer_destroy(c.prod);
+        cf_serde_destroy(c.serde);
         cf_avro_destroy(c.av);
         cf_buf_clear(&c.buf);
         cf_event_clear(&c.ev);

@@ -1,7 +1,8 @@
 /* cspflow tail: a topic's committed records as the JSON lines `simulate`
  * prints (consumer/tail.h). What a record is comes from the record itself:
- * a DLQ record by its dlq_reason header, an Avro record by its schema
- * fingerprint (event, migration state, audit record). */
+ * a DLQ record by its dlq_reason header, an Avro record by its framing and
+ * schema: single-object by fingerprint (event, migration state, audit
+ * record), Confluent by its registry id (registry/serde.h). */
 #include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include "common/strutil.h"
 #include "consumer/tail.h"
 #include "kafka_cli.h"
+#include "registry/serde.h"
 #include "schemas/audit.h"
 #include "schemas/avro_codec.h"
 #include "schemas/framing.h"
@@ -49,6 +51,7 @@ static const char usage_text[] =
 
 typedef struct tprint_s {
         cf_avro_t *av;
+        cf_serde_t *serde; /* both framings; the registry when configured */
         cf_event_t ev;
         cf_audit_t audit;
         bool follow; /* flush every line */
@@ -94,6 +97,7 @@ static char *dlq_json(tprint_t *t, const cf_tail_record_t *r) {
         long p = -1, o = -1;
         json_t *obj = json_object();
         char *s = NULL;
+        cf_reject_t rj = CF_REJ_NONE;
         bool decoded;
 
         header(r, "dlq_reason", code, sizeof(code));
@@ -103,8 +107,9 @@ static char *dlq_json(tprint_t *t, const cf_tail_record_t *r) {
         (void)cf_parse_long(part, 0, INT32_MAX, &p);
         (void)cf_parse_long(off, 0, INT64_MAX, &o);
         snprintf(reason, sizeof(reason), "%s: %s", code, detail);
-        decoded = cf_avro_decode_event(t->av, r->value, r->len, &t->ev, why,
-                                       sizeof(why)) == CF_REJ_NONE;
+        decoded = cf_serde_decode_event(t->serde, r->value, r->len, &t->ev, &rj,
+                                        why, sizeof(why)) == CF_OK &&
+                  rj == CF_REJ_NONE;
         if (obj &&
             !json_object_set_new(obj, "type", json_string("event-rejected")) &&
             !json_object_set_new(obj, "causation_id",
@@ -137,9 +142,16 @@ static char *undecodable_json(const cf_tail_record_t *r, cf_reject_t code,
         return s;
 }
 
+/* The registry could not be asked: stop rather than print a record as
+ * undecodable that is not. */
+static int registry_down(const char *detail) {
+        fprintf(stderr, "cspflow tail: %s\n", detail);
+        return -1;
+}
+
 static int on_record(void *opaque, const cf_tail_record_t *r) {
         tprint_t *t = opaque;
-        char detail[256];
+        char detail[512];
         const uint8_t *body = NULL;
         size_t body_len = 0;
         uint64_t fp = 0;
@@ -147,6 +159,14 @@ static int on_record(void *opaque, const cf_tail_record_t *r) {
 
         if (cf_tail_header(r, "dlq_reason", NULL, NULL))
                 return put_line(t, dlq_json(t, r));
+        if (cf_framing_sniff(r->value, r->len) == CF_FRAMING_CONFLUENT) {
+                if (cf_serde_decode_audit(t->serde, r->value, r->len, &t->audit,
+                                          &rj, detail, sizeof(detail)) != CF_OK)
+                        return registry_down(detail);
+                if (rj == CF_REJ_NONE)
+                        return put_line(t, cf_audit_json_encode(&t->audit));
+                goto event;
+        }
         rj = cf_framing_parse(r->value, r->len, &fp, &body, &body_len, detail,
                               sizeof(detail));
         if (rj != CF_REJ_NONE)
@@ -169,8 +189,10 @@ static int on_record(void *opaque, const cf_tail_record_t *r) {
                         return put_line(t, undecodable_json(r, rj, detail));
                 return put_line(t, cf_audit_json_encode(&t->audit));
         }
-        rj = cf_avro_decode_event(t->av, r->value, r->len, &t->ev, detail,
-                                  sizeof(detail));
+event:
+        if (cf_serde_decode_event(t->serde, r->value, r->len, &t->ev, &rj,
+                                  detail, sizeof(detail)) != CF_OK)
+                return registry_down(detail);
         if (rj != CF_REJ_NONE)
                 return put_line(t, undecodable_json(r, rj, detail));
         return put_line(t, cf_json_encode_event(&t->ev));
@@ -239,9 +261,11 @@ int cf_cmd_tail(int argc, char **argv) {
         cf_event_init(&t.ev);
         cf_audit_init(&t.audit);
         t.follow = !(from_beginning && idle > 0);
-        if (cf_avro_new(&t.av, errstr, sizeof(errstr)) != CF_OK) {
+        if ((err = cf_avro_new(&t.av, errstr, sizeof(errstr))) != CF_OK ||
+            (err = cf_serde_new(&cfg, t.av, &t.serde, errstr,
+                                sizeof(errstr))) != CF_OK) {
                 cf_log(CF_LOG_ERROR, "tail", "%s", errstr);
-                status = CF_EXIT_FAILURE;
+                status = err == CF_ERR_USAGE ? CF_EXIT_USAGE : CF_EXIT_FAILURE;
                 goto out;
         }
         memset(&sa, 0, sizeof(sa));
@@ -268,6 +292,7 @@ int cf_cmd_tail(int argc, char **argv) {
                 status = err == CF_ERR_USAGE ? CF_EXIT_USAGE : CF_EXIT_FAILURE;
         }
 out:
+        cf_serde_destroy(t.serde);
         cf_avro_destroy(t.av);
         cf_audit_clear(&t.audit);
         cf_event_clear(&t.ev);

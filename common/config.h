@@ -83,6 +83,21 @@ typedef struct cf_config_s {
         cf_config_kv_t *kafka;      /**< owned, n_kafka of them, in order */
         size_t n_kafka;
         char **origins; /**< owned, one per key of the table */
+        /* the schema registry (docs/registry.md); NULL url: off */
+        char *registry_url;
+        char *registry_basic_auth; /**< "user:password": a secret */
+        char *registry_ssl_ca;
+        char *registry_ssl_cert;
+        char *registry_ssl_key;
+        int registry_timeout_ms;
+        int registry_connect_timeout_ms;
+        int registry_retries;
+        int registry_retry_backoff_ms;
+        int registry_response_max_bytes;
+        int registry_startup_timeout_ms; /**< 0: wait for it for ever */
+        bool registry_ssl_verify;
+        bool registry_auto_register;
+        char *schemas_writers_dir; /**< extra writer .avsc files, or NULL */
 } cf_config_t;
 
 /** The defaults. CF_ERR_NOMEM on allocation failure (the struct is then

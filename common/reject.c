@@ -15,6 +15,7 @@ static const char *const names[CF_REJ__COUNT] = {
     [CF_REJ_NOT_APPLICABLE] = "not-applicable",
     [CF_REJ_UNKNOWN_SUBSCRIPTION] = "unknown-subscription",
     [CF_REJ_MIGRATION_BLOCKED] = "migration-blocked",
+    [CF_REJ_INCOMPATIBLE_SCHEMA] = "incompatible-schema",
 };
 
 const char *cf_reject_name(cf_reject_t r) {

@@ -21,6 +21,8 @@ typedef enum cf_reject_e {
         CF_REJ_NOT_APPLICABLE, /**< the event does not apply in this state */
         CF_REJ_UNKNOWN_SUBSCRIPTION, /**< not a source of this migration */
         CF_REJ_MIGRATION_BLOCKED,    /**< the migration is blocked (rule 11) */
+        CF_REJ_INCOMPATIBLE_SCHEMA,  /**< the writer's schema does not
+                                          resolve to the reader's */
         CF_REJ__COUNT
 } cf_reject_t;
 

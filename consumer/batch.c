@@ -145,15 +145,18 @@ static cf_kres_t reject(cf_worker_t *w, const rd_kafka_message_t *m,
 
 /* Decodes m into w->ev: CF_REJ_NONE, or the reason with v->detail set. The
  * record's key must be the event's, else the key's state would be split
- * across partitions. */
+ * across partitions. *err: CF_ERR_IO when the schema registry could not be
+ * asked (nothing decided). */
 static cf_reject_t decode(cf_worker_t *w, const rd_kafka_message_t *m,
-                          cf_verdict_t *v, bool *decoded) {
+                          cf_verdict_t *v, bool *decoded, cf_err_t *err) {
         char key[CF_KEY_SIZE];
         size_t n;
-        cf_reject_t r = cf_avro_decode_event(w->av, m->payload, m->len, &w->ev,
-                                             v->detail, sizeof(v->detail));
-        *decoded = r == CF_REJ_NONE;
-        if (r != CF_REJ_NONE)
+        cf_reject_t r = CF_REJ_NONE;
+
+        *err = cf_serde_decode_event(w->serde, m->payload, m->len, &w->ev, &r,
+                                     v->detail, sizeof(v->detail));
+        *decoded = *err == CF_OK && r == CF_REJ_NONE;
+        if (*err != CF_OK || r != CF_REJ_NONE)
                 return r;
         if (!cf_event_type_is_input(w->ev.type)) {
                 snprintf(v->detail, sizeof(v->detail),
@@ -183,7 +186,7 @@ static cf_kres_t handle(cf_worker_t *w, const rd_kafka_message_t *m,
         cf_verdict_t v;
         cf_undo_t *u;
         cf_kres_t r = CF_KR_OK;
-        cf_err_t err;
+        cf_err_t err = CF_OK;
         bool decoded = false;
 
         part->touched = true;
@@ -195,7 +198,15 @@ static cf_kres_t handle(cf_worker_t *w, const rd_kafka_message_t *m,
         part->last_handled = m->offset;
         memset(&v, 0, sizeof(v));
         v.kind = CF_VERDICT_REJECTED;
-        v.reason = decode(w, m, &v, &decoded);
+        v.reason = decode(w, m, &v, &decoded, &err);
+        if (err != CF_OK) { /* the registry: retry the batch, lose nothing */
+                snprintf(c->why, sizeof(c->why),
+                         "%s (offset %lld of partition %d; the batch is "
+                         "retried)",
+                         v.detail, (long long)m->offset, (int)m->partition);
+                w->registry_wait = err == CF_ERR_IO;
+                return err == CF_ERR_IO ? CF_KR_ABORT : CF_KR_FATAL;
+        }
         if (v.reason != CF_REJ_NONE) {
                 const cf_migration_t *cur = NULL;
                 v.rule = 13;
@@ -410,7 +421,9 @@ static void abort_batch(cf_worker_t *w, bctx_t *c) {
         } else {
                 rewind_consumer(w, first);
                 w->stats.aborts++;
-                if (++w->aborts_in_row >= ABORTS_IN_ROW_MAX)
+                if (w->registry_wait) /* not a record's fault */
+                        w->registry_wait = false;
+                else if (++w->aborts_in_row >= ABORTS_IN_ROW_MAX)
                         cf_worker_fail(w, CF_ERR_IO,
                                        "%u batches aborted in a row; last: %s",
                                        w->aborts_in_row, c->why);
@@ -440,6 +453,7 @@ void cf_batch_run(cf_worker_t *w) {
         }
         undo_release(w);
         w->dr_failed = 0;
+        w->registry_wait = false;
         if (w->eos)
                 r = cf_txn_begin(&w->prod, c.why, sizeof(c.why));
         for (size_t i = 0; r == CF_KR_OK && i < w->n_msgs; i++)

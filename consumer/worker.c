@@ -346,6 +346,19 @@ static cf_err_t topics(cf_worker_t *w, char *errstr, size_t size) {
         return err;
 }
 
+/* With registry.url: the schemas of the actions and the audit record, once,
+ * before any client joins the group (docs/registry.md). */
+static cf_err_t register_schemas(cf_worker_t *w, char *errstr, size_t size) {
+        cf_err_t err =
+            cf_serde_register(w->serde, w->cfg->topic_actions, CF_SERDE_OUTPUTS,
+                              w->opts->stop, errstr, size);
+        if (err == CF_OK)
+                err = cf_serde_register(w->serde, w->cfg->topic_audit,
+                                        CF_SERDE_AUDIT, w->opts->stop, errstr,
+                                        size);
+        return err == CF_ERR_INVALID ? CF_ERR_USAGE : err;
+}
+
 static cf_err_t alloc_all(cf_worker_t *w) {
         w->max_msgs = (size_t)w->cfg->batch_max_records;
         for (w->n_slots = 16; w->n_slots < 2 * w->max_msgs; w->n_slots *= 2)
@@ -389,6 +402,7 @@ static void shutdown_all(cf_worker_t *w) {
         cf_emit_clear(&w->emit);
         cf_outbox_clear(&w->out);
         cf_event_clear(&w->ev);
+        cf_serde_destroy(w->serde);
         cf_avro_destroy(w->av);
 }
 
@@ -408,8 +422,16 @@ cf_err_t cf_worker_run(const cf_worker_opts_t *opts, cf_worker_stats_t *stats,
                 cf_metrics_beat(opts->metrics);
         if ((err = cf_avro_new(&w.av, errstr, errstr_size)) != CF_OK)
                 goto out;
+        if ((err = cf_serde_new(w.cfg, w.av, &w.serde, errstr, errstr_size)) !=
+            CF_OK)
+                goto out;
         if ((err = topics(&w, errstr, errstr_size)) != CF_OK)
                 goto out;
+        if ((err = register_schemas(&w, errstr, errstr_size)) != CF_OK) {
+                if (*opts->stop)
+                        err = CF_OK; /* stopped while waiting: clean */
+                goto out;
+        }
         if ((err = alloc_all(&w)) != CF_OK || (err = cf_wm_start(&w))) {
                 cf_errstr_set(errstr, errstr_size, "out of memory");
                 goto out;
@@ -422,6 +444,7 @@ cf_err_t cf_worker_run(const cf_worker_opts_t *opts, cf_worker_stats_t *stats,
         if ((err = open_clients(&w, errstr, errstr_size)) != CF_OK)
                 goto out;
         cf_emit_init(&w.emit, w.prod.rk, w.av, w.cfg);
+        w.emit.serde = w.serde;
         loop(&w);
         if (w.fatal) {
                 err = w.fatal_code != CF_OK ? w.fatal_code : CF_ERR_IO;

@@ -53,6 +53,7 @@ typedef struct cf_worker_s {
         cf_kclient_t cons; /**< the group consumer of the events topic */
         cf_kclient_t rest; /**< assign-only reader of the state topic */
         cf_avro_t *av;
+        cf_serde_t *serde; /**< framing, registry, resolution */
         cf_emit_t emit;
         cf_event_t ev;
         cf_outbox_t out;
@@ -72,6 +73,8 @@ typedef struct cf_worker_s {
         int64_t m_lag_at;           /**< ms: lag last computed */
         uint64_t dr_failed;         /**< delivery reports with an error */
         unsigned aborts_in_row;
+        bool registry_wait; /**< the batch aborted for the registry: not
+                                 counted in aborts_in_row */
         bool fatal;
         cf_err_t fatal_code;
         char fatal_why[768];

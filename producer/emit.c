@@ -102,8 +102,11 @@ cf_kres_t cf_emit_action(cf_emit_t *e, int32_t partition, const cf_event_t *ev,
         cf_err_t err;
 
         cf_buf_reset(&e->buf);
-        if ((err = cf_avro_encode_event(e->av, ev, &e->buf, why,
-                                        sizeof(why))) != CF_OK)
+        err =
+            e->serde
+                ? cf_serde_encode_event(e->serde, ev, &e->buf, why, sizeof(why))
+                : cf_avro_encode_event(e->av, ev, &e->buf, why, sizeof(why));
+        if (err != CF_OK)
                 return encode_failed(err, "action", why, errstr, errstr_size);
         if (!cf_event_key(ev, key, sizeof(key)) ||
             !cf_time_format(ev->occurred_at, ts, sizeof(ts)))
@@ -255,8 +258,11 @@ cf_kres_t cf_emit_audit(cf_emit_t *e, const rd_kafka_message_t *in,
                 return encode_failed(CF_ERR_LIMIT, "audit", "too many outputs",
                                      errstr, errstr_size);
         cf_buf_reset(&e->buf);
-        if ((err = cf_avro_encode_audit(e->av, a, &e->buf, why, sizeof(why))) !=
-            CF_OK)
+        err =
+            e->serde
+                ? cf_serde_encode_audit(e->serde, a, &e->buf, why, sizeof(why))
+                : cf_avro_encode_audit(e->av, a, &e->buf, why, sizeof(why));
+        if (err != CF_OK)
                 return encode_failed(err, "audit", why, errstr, errstr_size);
         return produce(e, e->cfg->topic_audit, in->partition,
                        a->key[0] ? a->key : NULL, strlen(a->key), e->buf.data,

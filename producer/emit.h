@@ -1,8 +1,9 @@
 /* cspflow: the worker's output records. Every record caused by input
  * partition p goes to partition p of its topic (explicit partition, see
  * topics.c); keys are "<partner_id>/<customer_tenant_id>"; values are Avro
- * single-object records (schemas/), except the DLQ's, which are the input's
- * bytes unchanged.
+ * records framed by registry/serde.h (single-object, or the Confluent wire
+ * format with registry.url: actions and audit; states stay single-object),
+ * except the DLQ's, which are the input's bytes unchanged.
  *
  *  - actions: one record per output event, with the CloudEvents Kafka
  *    binding in binary mode as headers: ce_specversion "1.0", ce_id (the
@@ -31,12 +32,15 @@
 #include "common/config.h"
 #include "handlers/handlers.h"
 #include "kafka.h"
+#include "registry/serde.h"
 #include "schemas/audit.h"
 #include "schemas/avro_codec.h"
 
 typedef struct cf_emit_s {
         rd_kafka_t *rk;
         cf_avro_t *av;
+        cf_serde_t *serde; /**< borrowed; NULL: single-object (set by the
+                                worker after cf_emit_init) */
         const cf_config_t *cfg;
         char ce_source[CF_ID_MAX + 16];
         cf_buf_t buf;

@@ -173,6 +173,11 @@ uint64_t cf_avro_audit_fingerprint(const cf_avro_t *av) {
         return av->audit.fingerprint;
 }
 
+const char *cf_avro_audit_text(const cf_avro_t *av, size_t *len) {
+        *len = av->audit.text_len;
+        return av->audit.text;
+}
+
 /* ---- encoding ---- */
 
 typedef struct aenc_s {
@@ -289,22 +294,37 @@ static cf_err_t put_audit(aenc_t *e, avro_value_t *r, const cf_audit_t *a) {
         return CF_OK;
 }
 
-cf_err_t cf_avro_encode_audit(cf_avro_t *av, const cf_audit_t *a, cf_buf_t *out,
-                              char *errstr, size_t errstr_size) {
+cf_err_t cf_avro_encode_audit_body(cf_avro_t *av, const cf_audit_t *a,
+                                   cf_buf_t *out, char *errstr,
+                                   size_t errstr_size) {
         aenc_t e = {errstr, errstr_size};
         size_t mark = out->len;
         cf_err_t err;
 
         avro_value_reset(&av->audit.value);
         err = put_audit(&e, &av->audit.value, a);
-        if (err == CF_OK && (err = cf_framing_write_header(
-                                 out, av->audit.fingerprint)) != CF_OK)
-                cf_errstr_set(errstr, errstr_size, "%s",
-                              err == CF_ERR_LIMIT ? "buffer cap reached"
-                                                  : "out of memory");
         if (err == CF_OK)
                 err = cf_avro_write_value(av, &av->audit, out, errstr,
                                           errstr_size);
+        if (err != CF_OK && out->data) {
+                out->len = mark;
+                out->data[mark] = '\0';
+        }
+        return err;
+}
+
+cf_err_t cf_avro_encode_audit(cf_avro_t *av, const cf_audit_t *a, cf_buf_t *out,
+                              char *errstr, size_t errstr_size) {
+        size_t mark = out->len;
+        cf_err_t err = cf_framing_write_header(out, av->audit.fingerprint);
+
+        if (err != CF_OK) {
+                cf_errstr_set(errstr, errstr_size, "%s",
+                              err == CF_ERR_LIMIT ? "buffer cap reached"
+                                                  : "out of memory");
+                return err;
+        }
+        err = cf_avro_encode_audit_body(av, a, out, errstr, errstr_size);
         if (err != CF_OK && out->data) {
                 out->len = mark;
                 out->data[mark] = '\0';
@@ -465,6 +485,20 @@ static cf_reject_t get_audit(avro_value_t *r, cf_audit_t *a, char *detail,
         return get_lists(r, a, detail, detail_size);
 }
 
+cf_reject_t cf_avro_decode_audit_body(cf_avro_t *av, const void *body,
+                                      size_t len, cf_audit_t *a, char *detail,
+                                      size_t detail_size) {
+        cf_reject_t r;
+
+        cf_audit_reset(a);
+        r = cf_avro_read_value(av, &av->audit, body, len, detail, detail_size);
+        if (r == CF_REJ_NONE)
+                r = get_audit(&av->audit.value, a, detail, detail_size);
+        if (r != CF_REJ_NONE)
+                cf_audit_reset(a);
+        return r;
+}
+
 cf_reject_t cf_avro_decode_audit(cf_avro_t *av, const void *data, size_t len,
                                  cf_audit_t *a, char *detail,
                                  size_t detail_size) {
@@ -484,13 +518,8 @@ cf_reject_t cf_avro_decode_audit(cf_avro_t *av, const void *data, size_t len,
                               (unsigned long long)fp);
                 return CF_REJ_UNKNOWN_SCHEMA;
         }
-        r = cf_avro_read_value(av, &av->audit, body, body_len, detail,
-                               detail_size);
-        if (r == CF_REJ_NONE)
-                r = get_audit(&av->audit.value, a, detail, detail_size);
-        if (r != CF_REJ_NONE)
-                cf_audit_reset(a);
-        return r;
+        return cf_avro_decode_audit_body(av, body, body_len, a, detail,
+                                         detail_size);
 }
 
 /* ---- JSON ---- */

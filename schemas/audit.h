@@ -65,6 +65,8 @@ bool cf_audit_add_output(cf_audit_t *a, const char *event_id, const char *type);
 
 /** Fingerprint of the audit schema. */
 uint64_t cf_avro_audit_fingerprint(const cf_avro_t *av);
+/** The audit schema's .avsc text (static storage), *len its length. */
+const char *cf_avro_audit_text(const cf_avro_t *av, size_t *len);
 
 /** Appends a as one single-object record to out. CF_ERR_INVALID for a
  *  record that breaks the schema (verdict or statuses out of range, a
@@ -73,12 +75,22 @@ uint64_t cf_avro_audit_fingerprint(const cf_avro_t *av);
 cf_err_t cf_avro_encode_audit(cf_avro_t *av, const cf_audit_t *a, cf_buf_t *out,
                               char *errstr, size_t errstr_size);
 
+/** Same, the Avro binary body only (no header). */
+cf_err_t cf_avro_encode_audit_body(cf_avro_t *av, const cf_audit_t *a,
+                                   cf_buf_t *out, char *errstr,
+                                   size_t errstr_size);
+
 /** Decodes one single-object audit record into a (reset first).
  *  CF_REJ_NONE, or as cf_avro_decode_event (CF_REJ_UNKNOWN_SCHEMA when the
  *  fingerprint is not the audit schema's); detail says which field. */
 cf_reject_t cf_avro_decode_audit(cf_avro_t *av, const void *data, size_t len,
                                  cf_audit_t *a, char *detail,
                                  size_t detail_size);
+
+/** Same for a body written with the audit schema (no header). */
+cf_reject_t cf_avro_decode_audit_body(cf_avro_t *av, const void *body,
+                                      size_t len, cf_audit_t *a, char *detail,
+                                      size_t detail_size);
 
 /** a as one compact JSON line (no newline):
  *  {"type":"audit-record","event_id":...,"event_type":...,"key":...,

@@ -13,8 +13,13 @@
 
 /* ---- building the tree ---- */
 
-static cf_err_t build(avro_schema_t s, cf_avro_node_t *out, int depth,
-                      char *errstr, size_t errstr_size);
+typedef struct caps_s {
+        size_t string; /* bytes of a string or bytes */
+        size_t array;  /* items of an array or map */
+} caps_t;
+
+static cf_err_t build(avro_schema_t s, const caps_t *caps, cf_avro_node_t *out,
+                      int depth, char *errstr, size_t errstr_size);
 
 static cf_err_t build_kids(cf_avro_node_t *out, size_t n, char *errstr,
                            size_t errstr_size) {
@@ -29,8 +34,8 @@ static cf_err_t build_kids(cf_avro_node_t *out, size_t n, char *errstr,
         return CF_OK;
 }
 
-static cf_err_t build(avro_schema_t s, cf_avro_node_t *out, int depth,
-                      char *errstr, size_t errstr_size) {
+static cf_err_t build(avro_schema_t s, const caps_t *caps, cf_avro_node_t *out,
+                      int depth, char *errstr, size_t errstr_size) {
         cf_err_t err = CF_OK;
 
         memset(out, 0, sizeof(*out));
@@ -61,11 +66,11 @@ static cf_err_t build(avro_schema_t s, cf_avro_node_t *out, int depth,
                 return CF_OK;
         case AVRO_STRING:
                 out->kind = CF_AV_STRING;
-                out->cap = CF_AVRO_DEFAULT_STRING_CAP;
+                out->cap = caps->string;
                 return CF_OK;
         case AVRO_BYTES:
                 out->kind = CF_AV_BYTES;
-                out->cap = CF_AVRO_DEFAULT_STRING_CAP;
+                out->cap = caps->string;
                 return CF_OK;
         case AVRO_FIXED:
                 out->kind = CF_AV_FIXED;
@@ -77,12 +82,27 @@ static cf_err_t build(avro_schema_t s, cf_avro_node_t *out, int depth,
                 return CF_OK;
         case AVRO_ARRAY:
                 out->kind = CF_AV_ARRAY;
-                out->cap = CF_AVRO_DEFAULT_ARRAY_CAP;
+                out->cap = caps->array;
                 if ((err = build_kids(out, 1, errstr, errstr_size)) != CF_OK)
                         return err;
-                err = build(avro_schema_array_items(s), &out->kids[0],
+                err = build(avro_schema_array_items(s), caps, &out->kids[0],
                             depth + 1, errstr, errstr_size);
                 break;
+        case AVRO_MAP:
+                /* kids[0] the keys (strings), kids[1] the values */
+                out->kind = CF_AV_MAP;
+                out->cap = caps->array;
+                if ((err = build_kids(out, 2, errstr, errstr_size)) != CF_OK)
+                        return err;
+                out->kids[0].kind = CF_AV_STRING;
+                out->kids[0].cap = caps->string;
+                err = build(avro_schema_map_values(s), caps, &out->kids[1],
+                            depth + 1, errstr, errstr_size);
+                break;
+        case AVRO_LINK: /* a named type used again (or recursion, which
+                           the depth cap refuses) */
+                return build(avro_schema_link_target(s), caps, out, depth + 1,
+                             errstr, errstr_size);
         case AVRO_RECORD:
                 out->kind = CF_AV_RECORD;
                 if ((err = build_kids(out, avro_schema_record_size(s), errstr,
@@ -91,7 +111,8 @@ static cf_err_t build(avro_schema_t s, cf_avro_node_t *out, int depth,
                 for (size_t i = 0; err == CF_OK && i < out->n; i++) {
                         err = build(
                             avro_schema_record_field_get_by_index(s, (int)i),
-                            &out->kids[i], depth + 1, errstr, errstr_size);
+                            caps, &out->kids[i], depth + 1, errstr,
+                            errstr_size);
                         out->kids[i].name =
                             avro_schema_record_field_name(s, (int)i);
                 }
@@ -102,11 +123,11 @@ static cf_err_t build(avro_schema_t s, cf_avro_node_t *out, int depth,
                                       errstr_size)) != CF_OK)
                         return err;
                 for (size_t i = 0; err == CF_OK && i < out->n; i++)
-                        err = build(avro_schema_union_branch(s, (int)i),
+                        err = build(avro_schema_union_branch(s, (int)i), caps,
                                     &out->kids[i], depth + 1, errstr,
                                     errstr_size);
                 break;
-        default: /* maps and links: none of our schemas has them */
+        default:
                 cf_errstr_set(errstr, errstr_size,
                               "schema type %s is not supported",
                               avro_schema_type_name(s));
@@ -119,7 +140,15 @@ static cf_err_t build(avro_schema_t s, cf_avro_node_t *out, int depth,
 
 cf_err_t cf_avro_node_build(avro_schema_t schema, cf_avro_node_t *out,
                             char *errstr, size_t errstr_size) {
-        return build(schema, out, 0, errstr, errstr_size);
+        static const caps_t caps = {CF_AVRO_DEFAULT_STRING_CAP,
+                                    CF_AVRO_DEFAULT_ARRAY_CAP};
+        return build(schema, &caps, out, 0, errstr, errstr_size);
+}
+
+cf_err_t cf_avro_node_build_writer(avro_schema_t schema, cf_avro_node_t *out,
+                                   char *errstr, size_t errstr_size) {
+        static const caps_t caps = {CF_RECORD_MAX, CF_AVRO_ITEMS_MAX};
+        return build(schema, &caps, out, 0, errstr, errstr_size);
 }
 
 void cf_avro_node_free(cf_avro_node_t *n) {
@@ -137,6 +166,7 @@ typedef struct cursor_s {
         const char *path[CF_AVRO_DEPTH_MAX + 2]; /* field names, outermost
                                                     first */
         int depth;
+        size_t items_left; /* array items and map entries, whole body */
         char *detail;
         size_t detail_size;
 } cursor_t;
@@ -211,6 +241,7 @@ static cf_reject_t skip(cursor_t *c, size_t n, const char *what) {
 
 static cf_reject_t check(cursor_t *c, const cf_avro_node_t *n);
 
+/* Arrays (one kid: the items) and maps (two: keys, values). */
 static cf_reject_t check_array(cursor_t *c, const cf_avro_node_t *n) {
         size_t total = 0;
         int64_t count, size;
@@ -240,10 +271,16 @@ static cf_reject_t check_array(cursor_t *c, const cf_avro_node_t *n) {
                 if ((uint64_t)count > n->cap - total)
                         return bad(c, CF_REJ_OVER_LIMIT, "more than %zu items",
                                    n->cap);
+                if ((uint64_t)count > c->items_left)
+                        return bad(c, CF_REJ_OVER_LIMIT,
+                                   "more than %d items in the record",
+                                   CF_AVRO_ITEMS_MAX);
                 total += (size_t)count;
+                c->items_left -= (size_t)count;
                 for (int64_t i = 0; i < count; i++)
-                        if ((r = check(c, &n->kids[0])) != CF_REJ_NONE)
-                                return r;
+                        for (size_t k = 0; k < n->n; k++)
+                                if ((r = check(c, &n->kids[k])) != CF_REJ_NONE)
+                                        return r;
         }
 }
 
@@ -307,6 +344,7 @@ static cf_reject_t check(cursor_t *c, const cf_avro_node_t *n) {
                                    (long long)v);
                 return check(c, &n->kids[v]);
         case CF_AV_ARRAY:
+        case CF_AV_MAP:
                 return check_array(c, n);
         case CF_AV_RECORD:
                 for (size_t i = 0; i < n->n; i++) {
@@ -335,6 +373,7 @@ cf_reject_t cf_avro_bounds_check(const cf_avro_node_t *root,
         }
         c.p = body;
         c.end = body + len;
+        c.items_left = CF_AVRO_ITEMS_MAX;
         c.detail = detail;
         c.detail_size = detail_size;
         if ((r = check(&c, root)) != CF_REJ_NONE)

@@ -371,27 +371,16 @@ static cf_reject_t get_fields(dec_t *d, const cf_field_t *fields, size_t n,
         return CF_REJ_NONE;
 }
 
-cf_reject_t cf_avro_decode_event_body(cf_avro_t *av, cf_event_type_t type,
-                                      const void *data, size_t len,
-                                      cf_event_t *ev, char *detail,
-                                      size_t detail_size) {
+cf_reject_t cf_avro_event_from_value(cf_avro_t *av, cf_event_type_t type,
+                                     cf_event_t *ev, char *detail,
+                                     size_t detail_size) {
         const cf_event_desc_t *desc = cf_event_desc(type);
         dec_t d = {ev, NULL, -1, detail, detail_size};
-        cf_avro_type_t *t;
         cf_reject_t r;
 
-        cf_event_reset(ev);
-        if (!desc) {
-                cf_errstr_set(detail, detail_size, "unknown event type %d",
-                              (int)type);
-                return CF_REJ_UNKNOWN_TYPE;
-        }
-        t = &av->ev[type];
-        r = cf_avro_read_value(av, t, data, len, detail, detail_size);
-        if (r != CF_REJ_NONE)
-                return r;
         ev->type = type;
-        r = get_fields(&d, desc->fields, desc->n_fields, &t->value, ev);
+        r = get_fields(&d, desc->fields, desc->n_fields, &av->ev[type].value,
+                       ev);
         if (r != CF_REJ_NONE) {
                 /* keep event_id (read first) so the DLQ can name it */
                 char id[CF_ID_MAX + 1];
@@ -400,6 +389,25 @@ cf_reject_t cf_avro_decode_event_body(cf_avro_t *av, cf_event_type_t type,
                 cf_strlcpy(ev->event_id, id, sizeof(ev->event_id));
         }
         return r;
+}
+
+cf_reject_t cf_avro_decode_event_body(cf_avro_t *av, cf_event_type_t type,
+                                      const void *data, size_t len,
+                                      cf_event_t *ev, char *detail,
+                                      size_t detail_size) {
+        cf_reject_t r;
+
+        cf_event_reset(ev);
+        if (!cf_event_desc(type)) {
+                cf_errstr_set(detail, detail_size, "unknown event type %d",
+                              (int)type);
+                return CF_REJ_UNKNOWN_TYPE;
+        }
+        r = cf_avro_read_value(av, &av->ev[type], data, len, detail,
+                               detail_size);
+        if (r != CF_REJ_NONE)
+                return r;
+        return cf_avro_event_from_value(av, type, ev, detail, detail_size);
 }
 
 cf_reject_t cf_avro_decode_event(cf_avro_t *av, const void *data, size_t len,

@@ -37,6 +37,7 @@ typedef enum cf_avro_kind_e {
         CF_AV_ARRAY,
         CF_AV_RECORD,
         CF_AV_UNION,
+        CF_AV_MAP, /**< writer schemas only: kids[0] keys, kids[1] values */
 } cf_avro_kind_t;
 
 typedef struct cf_avro_node_s {
@@ -53,18 +54,28 @@ typedef struct cf_avro_node_s {
 /** Default caps of a freshly built tree: callers tighten them. */
 #define CF_AVRO_DEFAULT_STRING_CAP CF_ID_MAX
 #define CF_AVRO_DEFAULT_ARRAY_CAP  CF_SUBS_MAX
+/** Most array items plus map entries in one body, whatever the schema
+ *  (items of zero bytes, e.g. nulls, are not bounded by the length). */
+#define CF_AVRO_ITEMS_MAX 65536
 
 /** Builds the bounds tree of schema into *out (caller's node). Links,
  *  maps and nesting deeper than CF_AVRO_DEPTH_MAX are refused. On failure
  *  *out holds nothing to free. */
 cf_err_t cf_avro_node_build(avro_schema_t schema, cf_avro_node_t *out,
                             char *errstr, size_t errstr_size);
+/** The same for a writer schema read only to be resolved (resolve.h):
+ *  maps and links too; strings and bytes capped by the body's length
+ *  alone, arrays and maps at CF_AVRO_ITEMS_MAX (the reader's caps apply
+ *  once resolved). */
+cf_err_t cf_avro_node_build_writer(avro_schema_t schema, cf_avro_node_t *out,
+                                   char *errstr, size_t errstr_size);
 /** Frees what a node owns (not the node itself). */
 void cf_avro_node_free(cf_avro_node_t *n);
 
 /** Walks len bytes of body against the tree: every varint at most 10 bytes
  *  (5 for int) and in range, every string/bytes length within the bytes
- *  left and its cap, array block counts within the cap, union branches and
+ *  left and its cap, array and map block counts within the cap (and at
+ *  most CF_AVRO_ITEMS_MAX in the whole body), union branches and
  *  enum indexes in range, booleans 0 or 1, nothing left over. Allocates
  *  nothing. CF_REJ_MALFORMED or CF_REJ_OVER_LIMIT with a detail naming the
  *  field. */
@@ -99,6 +110,12 @@ cf_err_t cf_avro_write_value(cf_avro_t *av, cf_avro_type_t *t, cf_buf_t *out,
 cf_reject_t cf_avro_read_value(cf_avro_t *av, cf_avro_type_t *t,
                                const void *body, size_t len, char *detail,
                                size_t detail_size);
+
+/** Fills ev (reset) from av->ev[type].value, as the body decoder does
+ *  after reading it: the same caps and checks, the same rejects. */
+cf_reject_t cf_avro_event_from_value(cf_avro_t *av, cf_event_type_t type,
+                                     cf_event_t *ev, char *detail,
+                                     size_t detail_size);
 
 /* ---- the MigrationState record's layout (avro_state.c) ---- */
 

@@ -1,10 +1,19 @@
-/* cspflow: Avro single-object encoding (Avro 1.11 specification).
+/* cspflow: the two framings of an Avro record on Kafka.
+ *
+ * Avro single-object encoding (Avro 1.11 specification), the default:
  *
  *   C3 01 | fingerprint, 8 bytes little-endian | body
  *
  * The fingerprint is the CRC-64-AVRO of the writer schema's Parsing
  * Canonical Form (canonical.h); the body is the Avro binary encoding of one
- * datum of that schema. Records larger than CF_RECORD_MAX (limits.h) are
+ * datum of that schema.
+ *
+ * Confluent wire format (with registry.url, docs/registry.md):
+ *
+ *   00 | schema id, 4 bytes big-endian | body
+ *
+ * the id being the schema registry's. The first byte tells them apart
+ * (cf_framing_sniff). Records larger than CF_RECORD_MAX (limits.h) are
  * refused before anything else is looked at. No allocation here but what
  * the caller's cf_buf_t does. */
 #ifndef CF_FRAMING_H
@@ -22,6 +31,20 @@
 /** Magic plus fingerprint. */
 #define CF_FRAMING_HEADER_SIZE 10
 
+#define CF_FRAMING_CONFLUENT_MAGIC 0x00
+/** Magic plus schema id. */
+#define CF_FRAMING_CONFLUENT_HEADER_SIZE 5
+
+typedef enum cf_framing_e {
+        CF_FRAMING_UNKNOWN = 0, /**< neither (or empty) */
+        CF_FRAMING_SINGLE_OBJECT,
+        CF_FRAMING_CONFLUENT,
+} cf_framing_t;
+
+/** Which framing len bytes of data start with, from the first byte(s)
+ *  alone: C3 01 single-object, 00 Confluent. */
+cf_framing_t cf_framing_sniff(const void *data, size_t len);
+
 /** Appends the 10-byte header for a schema's fingerprint to out.
  *  CF_ERR_LIMIT / CF_ERR_NOMEM from the buffer. */
 cf_err_t cf_framing_write_header(cf_buf_t *out, uint64_t fingerprint);
@@ -36,5 +59,17 @@ cf_reject_t cf_framing_parse(const void *data, size_t len,
                              uint64_t *fingerprint, const uint8_t **body,
                              size_t *body_len, char *detail,
                              size_t detail_size);
+
+/** Appends the 5-byte Confluent header for a registry schema id to out.
+ *  CF_ERR_LIMIT / CF_ERR_NOMEM from the buffer. */
+cf_err_t cf_framing_confluent_write_header(cf_buf_t *out, int32_t id);
+
+/** Parses a whole Confluent-framed record of len bytes, as
+ *  cf_framing_parse: *id is the schema id (a negative id is
+ *  CF_REJ_MALFORMED), *body points into data. */
+cf_reject_t cf_framing_confluent_parse(const void *data, size_t len,
+                                       int32_t *id, const uint8_t **body,
+                                       size_t *body_len, char *detail,
+                                       size_t detail_size);
 
 #endif

@@ -179,7 +179,8 @@ class Env:
 
     def tail(self, topic_key="actions", idle_exit=4, timeout=600):
         """read_committed records of a topic as JSON lines (strings)."""
-        p = subprocess.run(self.cmd("tail", "--topic", self.topics[topic_key],
+        p = subprocess.run(self.cmd("tail", "--config", self.config,
+                                    "--topic", self.topics[topic_key],
                                     "--from-beginning",
                                     "--idle-exit", str(idle_exit)),
                            capture_output=True, text=True, timeout=timeout)

@@ -83,7 +83,8 @@ def main():
               valid[:2] == b"\xc3\x01", valid[:10].hex())
 
     junk = bytes([rng.randrange(256) for _ in range(200)])
-    junk = b"\x00" + junk[1:]
+    # neither framing: C3 01 is single-object, 00 the Confluent wire format
+    junk = b"\x01" + junk[1:]
     fp = bytes([rng.randrange(256) for _ in range(8)])
     bad = [("random bytes", junk, "malformed"),
            ("unknown fingerprint", b"\xc3\x01" + fp + valid[10:], "unknown-schema"),

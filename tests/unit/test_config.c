@@ -172,6 +172,70 @@ static void test_bad_values(void **state) {
             CF_OK);
 }
 
+/* registry.* and schemas.writers.dir: defaults, values, empty = unset,
+ * booleans, ranges. */
+static void test_registry_keys(void **state) {
+        cf_config_t *c = *state;
+        char err[512];
+        static const char *const bad[] = {
+            "registry.timeout.ms=0",         "registry.retries=-1",
+            "registry.retries=101",          "registry.ssl.verify=yes",
+            "registry.auto.register=1",      "registry.response.max.bytes=10",
+            "registry.startup.timeout.ms=-1"};
+
+        assert_null(c->registry_url);
+        assert_int_equal(c->registry_timeout_ms, 5000);
+        assert_int_equal(c->registry_connect_timeout_ms, 2000);
+        assert_int_equal(c->registry_retries, 3);
+        assert_int_equal(c->registry_retry_backoff_ms, 100);
+        assert_int_equal(c->registry_response_max_bytes, 1048576);
+        assert_int_equal(c->registry_startup_timeout_ms, 0);
+        assert_true(c->registry_ssl_verify);
+        assert_true(c->registry_auto_register);
+        assert_int_equal(
+            parse(c,
+                  "registry.url=https://r.example:8081/apis/ccompat/v7\n"
+                  "registry.basic.auth.user.info=u:p=w\n"
+                  "registry.ssl.ca.location=/ca.pem\n"
+                  "registry.ssl.certificate.location=/c.pem\n"
+                  "registry.ssl.key.location=/k.pem\n"
+                  "registry.ssl.verify=false\n"
+                  "registry.auto.register=false\n"
+                  "registry.timeout.ms=700\n"
+                  "registry.connect.timeout.ms=300\n"
+                  "registry.retries=0\n"
+                  "registry.retry.backoff.ms=0\n"
+                  "registry.response.max.bytes=4096\n"
+                  "registry.startup.timeout.ms=60000\n"
+                  "schemas.writers.dir=/w\n",
+                  err, sizeof(err)),
+            CF_OK);
+        assert_string_equal(c->registry_url,
+                            "https://r.example:8081/apis/ccompat/v7");
+        assert_string_equal(c->registry_basic_auth, "u:p=w");
+        assert_string_equal(c->registry_ssl_ca, "/ca.pem");
+        assert_string_equal(c->registry_ssl_cert, "/c.pem");
+        assert_string_equal(c->registry_ssl_key, "/k.pem");
+        assert_false(c->registry_ssl_verify);
+        assert_false(c->registry_auto_register);
+        assert_int_equal(c->registry_timeout_ms, 700);
+        assert_int_equal(c->registry_connect_timeout_ms, 300);
+        assert_int_equal(c->registry_retries, 0);
+        assert_int_equal(c->registry_retry_backoff_ms, 0);
+        assert_int_equal(c->registry_response_max_bytes, 4096);
+        assert_int_equal(c->registry_startup_timeout_ms, 60000);
+        assert_string_equal(c->schemas_writers_dir, "/w");
+        /* empty: unset again */
+        assert_int_equal(
+            parse(c, "registry.url=\nschemas.writers.dir= ", err, sizeof(err)),
+            CF_OK);
+        assert_null(c->registry_url);
+        assert_null(c->schemas_writers_dir);
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                if (parse(c, bad[i], err, sizeof(err)) != CF_ERR_USAGE)
+                        fail_msg("accepted: %s", bad[i]);
+}
+
 static void test_long_line(void **state) {
         cf_config_t *c = *state;
         char err[512];
@@ -458,6 +522,8 @@ int main(void) {
             cmocka_unit_test_setup_teardown(test_every_key, setup, teardown),
             cmocka_unit_test_setup_teardown(test_unknown_key, setup, teardown),
             cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_registry_keys, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_long_line, setup, teardown),
             cmocka_unit_test_setup_teardown(test_load_file, setup, teardown),
             cmocka_unit_test_setup_teardown(test_modes, setup, teardown),

@@ -111,12 +111,61 @@ static void test_buf_cap(void **state) {
         assert_null(b.data);
 }
 
+/* The Confluent wire format: 00, the id big-endian; sniffing both. */
+static void test_confluent(void **state) {
+        static const uint8_t expect[5] = {0x00, 0x01, 0x02, 0x03, 0x04};
+        uint8_t neg[6] = {0x00, 0x80, 0, 0, 0, 0};
+        const uint8_t *body = NULL;
+        size_t body_len = 0;
+        int32_t id = -1;
+        char detail[128] = "";
+        cf_buf_t b;
+        (void)state;
+
+        cf_buf_init(&b, 64);
+        assert_int_equal(cf_framing_confluent_write_header(&b, 0x01020304),
+                         CF_OK);
+        assert_memory_equal(b.data, expect, sizeof(expect));
+        assert_int_equal(cf_buf_append(&b, "\x02x", 2), CF_OK);
+        assert_int_equal(cf_framing_sniff(b.data, b.len), CF_FRAMING_CONFLUENT);
+        assert_int_equal(cf_framing_confluent_parse(b.data, b.len, &id, &body,
+                                                    &body_len, detail,
+                                                    sizeof(detail)),
+                         CF_REJ_NONE);
+        assert_int_equal(id, 0x01020304);
+        assert_ptr_equal(body, b.data + 5);
+        assert_int_equal(body_len, 2);
+        assert_int_equal(cf_framing_confluent_parse(b.data, 4, &id, &body,
+                                                    &body_len, detail,
+                                                    sizeof(detail)),
+                         CF_REJ_MALFORMED);
+        assert_non_null(strstr(detail, "shorter"));
+        assert_int_equal(cf_framing_confluent_parse(neg, sizeof(neg), &id,
+                                                    &body, &body_len, detail,
+                                                    sizeof(detail)),
+                         CF_REJ_MALFORMED);
+        assert_non_null(strstr(detail, "negative"));
+        cf_buf_reset(&b);
+        assert_int_equal(cf_framing_write_header(&b, 7), CF_OK);
+        assert_int_equal(cf_framing_sniff(b.data, b.len),
+                         CF_FRAMING_SINGLE_OBJECT);
+        assert_int_equal(cf_framing_confluent_parse(b.data, b.len, &id, &body,
+                                                    &body_len, detail,
+                                                    sizeof(detail)),
+                         CF_REJ_MALFORMED);
+        assert_int_equal(cf_framing_sniff(b.data, 1), CF_FRAMING_UNKNOWN);
+        assert_int_equal(cf_framing_sniff("\x01", 1), CF_FRAMING_UNKNOWN);
+        assert_int_equal(cf_framing_sniff(NULL, 0), CF_FRAMING_UNKNOWN);
+        cf_buf_clear(&b);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_write_parse),
             cmocka_unit_test(test_short_and_magic),
             cmocka_unit_test(test_over_limit),
             cmocka_unit_test(test_buf_cap),
+            cmocka_unit_test(test_confluent),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
