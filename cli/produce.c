@@ -122,8 +122,7 @@ static int one_line(pctx_t *c, const char *line, size_t len,
                         if (cf_serde_register_event(c->serde, c->topic,
                                                     c->ev.type, NULL, errstr,
                                                     sizeof(errstr)) != CF_OK) {
-                                fprintf(stderr, "cspflow produce: %s\n",
-                                        errstr);
+                                cf_log(CF_LOG_ERROR, "produce", "%s", errstr);
                                 return -1;
                         }
                         cf_buf_reset(&c->buf);

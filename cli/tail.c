@@ -145,7 +145,7 @@ static char *undecodable_json(const cf_tail_record_t *r, cf_reject_t code,
 /* The registry could not be asked: stop rather than print a record as
  * undecodable that is not. */
 static int registry_down(const char *detail) {
-        fprintf(stderr, "cspflow tail: %s\n", detail);
+        cf_log(CF_LOG_ERROR, "tail", "%s", detail);
         return -1;
 }
 

@@ -15,6 +15,7 @@
 #include <xxhash.h>
 
 #include "common/buf.h"
+#include "common/log.h"
 #include "common/strutil.h"
 
 /* Most bytes of a subject name. */
@@ -353,8 +354,9 @@ static cf_err_t request(cf_registry_t *r, const char *path, const char *body,
                         break;
                 }
                 if (!r->o.quiet)
-                        fprintf(stderr, "cspflow: %s; retry %d/%d in %ld ms\n",
-                                errstr, i + 1, r->o.retries, wait);
+                        cf_log(CF_LOG_WARN, "registry",
+                               "%s; retry %d/%d in %ld ms", errstr, i + 1,
+                               r->o.retries, wait);
                 sleep_ms(wait);
                 wait = wait * 2 > CF_REGISTRY_BACKOFF_MAX_MS
                            ? CF_REGISTRY_BACKOFF_MAX_MS

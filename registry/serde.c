@@ -7,6 +7,7 @@
 #include <time.h>
 #include <uthash.h>
 
+#include "common/log.h"
 #include "registry.h"
 #include "schemas/framing.h"
 #include "schemas/resolve.h"
@@ -151,11 +152,11 @@ static cf_err_t register_one(cf_serde_t *s, const char *topic,
                                       "", why);
                         return CF_ERR_IO;
                 }
-                fprintf(stderr,
-                        "cspflow: schema registry unavailable while "
-                        "registering %s: %s; trying again in %ld ms (no "
-                        "record is written before it answers)\n",
-                        subject, why, wait);
+                cf_log(CF_LOG_WARN, "registry",
+                       "schema registry unavailable while registering %s: "
+                       "%s; trying again in %ld ms (no record is written "
+                       "before it answers)",
+                       subject, why, wait);
                 sleep_ms(wait);
                 wait =
                     wait * 2 > START_WAIT_MAX_MS ? START_WAIT_MAX_MS : wait * 2;
@@ -197,10 +198,10 @@ cf_err_t cf_serde_register(cf_serde_t *s, const char *topic, unsigned what,
                                         errstr_size)) != CF_OK)
                         return err;
         }
-        fprintf(stderr,
-                "cspflow: schema registry %s: subjects %s-<record name> "
-                "ready; records are written in the Confluent wire format\n",
-                cf_registry_url(s->reg), topic);
+        cf_log(CF_LOG_INFO, "registry",
+               "schema registry %s: subjects %s-<record name> ready; records "
+               "are written in the Confluent wire format",
+               cf_registry_url(s->reg), topic);
         return CF_OK;
 }
 
