@@ -3,9 +3,11 @@ the other takes over its partitions and their state.
 
 A generated workload is cut in two halves (events of one key keep their
 order). Worker A and worker B run with the same --group and different
---transactional-id. With the first half on the topic, the group must be
-stable with both members holding partitions (DescribeGroups) and together
-all of them; once every input is committed, A gets SIGTERM and must exit 0.
+--transactional-id. The first record goes on the topic (creating the
+topics), then the group must be stable with both members holding
+partitions (DescribeGroups) and together all of them; only then is the rest
+of the first half produced, so neither worker can drain it before the other
+joins. Once every input is committed, A gets SIGTERM and must exit 0.
 Then the second half is produced: B alone must hold every partition, and
 finish the migrations A started (their state comes from the state topic).
 In the end the actions equal `cspflow simulate` of the whole input
@@ -60,8 +62,17 @@ def main():
     rep.note(f"{len(lines)} inputs in two halves of {len(halves[0])} and "
              f"{len(halves[1])}; simulate: {len(want)} actions, {len(want_rej)} rejections")
 
-    if kt.produce_input(rep, env, paths[0], env.simulate(paths[0], catalog),
-                        "first half") is None:
+    # The topics exist before the workers start (the first record creates
+    # them); the rest of the first half is produced only once both workers
+    # hold partitions, so neither can drain it alone before the other joins.
+    first = paths[0] + ".head"
+    with open(first, "w") as f:
+        f.write(halves[0][0] + "\n")
+    rest = paths[0] + ".rest"
+    with open(rest, "w") as f:
+        f.write("\n".join(halves[0][1:]) + "\n")
+    if kt.produce_input(rep, env, first, env.simulate(first, catalog),
+                        "first record") is None:
         rep.finish()
     c = kt.KafkaClient(env.bootstrap)
     topic = env.topics["events"]
@@ -74,6 +85,11 @@ def main():
                    assign is not None and all(assign.values()),
                    f"{ {m[-8:]: v for m, v in assign.items()} }" if assign else
                    f"last seen: {last}")
+    if kt.produce_input(rep, env, rest, env.simulate(rest, catalog),
+                        "rest of the first half") is None:
+        a.signal(signal.SIGTERM)
+        b.signal(signal.SIGTERM)
+        rep.finish()
     rep.check("first half: every input committed", kt.wait_caught_up(env))
 
     a.signal(signal.SIGTERM)
