@@ -25,5 +25,7 @@ int cf_cmd_tail(int argc, char **argv);
 int cf_cmd_config(int argc, char **argv);
 int cf_cmd_graph(int argc, char **argv);
 int cf_cmd_schemas(int argc, char **argv);
+int cf_cmd_replay(int argc, char **argv);
+int cf_cmd_inspect(int argc, char **argv);
 
 #endif

@@ -53,12 +53,6 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 ok, 1 runtime failure, 2 usage or file error.\n";
 
-static volatile sig_atomic_t stop_flag;
-static void on_signal(int sig) {
-        (void)sig;
-        stop_flag = 1;
-}
-
 /* One output read back from the actions topic, described in one line. */
 typedef struct desc_s {
         cf_id_t event_id;
@@ -433,13 +427,12 @@ int cf_cmd_demo(int argc, char **argv) {
                "files to %s; running the worker",
                sent, g.gl_pathc, cfg.topic_events);
 
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
+        volatile sig_atomic_t *stop = cf_cli_stop_on_signals();
         memset(&wo, 0, sizeof(wo));
         wo.cfg = &cfg;
         wo.catalog = catalog;
         wo.idle_exit_s = 3;
-        wo.stop = &stop_flag;
+        wo.stop = stop;
         if (cf_worker_run(&wo, &ws, errstr, sizeof(errstr)) != CF_OK) {
                 cf_log(CF_LOG_ERROR, "demo", "worker: %s", errstr);
                 goto out;
@@ -453,7 +446,7 @@ int cf_cmd_demo(int argc, char **argv) {
         to.cfg = &cfg;
         to.from_beginning = true;
         to.idle_exit_s = 2;
-        to.stop = &stop_flag;
+        to.stop = stop;
         to.opaque = &d;
         to.topic = cfg.topic_actions;
         to.fn = on_action;

@@ -10,6 +10,23 @@
 
 extern char **environ;
 
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig) {
+        (void)sig;
+        stop_flag = 1;
+}
+
+volatile sig_atomic_t *cf_cli_stop_on_signals(void) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        return &stop_flag;
+}
+
 static int add(cf_cli_settings_t *s, const char *cmd, const char *key,
                const char *value, const char *flag) {
         cf_cli_setting_t *v;

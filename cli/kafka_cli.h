@@ -14,6 +14,7 @@
 #define CF_KAFKA_CLI_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -75,6 +76,10 @@ int cf_cli_config_opt(cf_cli_settings_t *s, const char *cmd, int opt,
  *  CF_EXIT_FAILURE (out of memory), or CF_EXIT_OK. */
 int cf_cli_kafka_config(cf_config_t *cfg, const char *cmd,
                         const cf_cli_settings_t *s, bool need_bootstrap);
+
+/** Installs SIGINT and SIGTERM handlers that set one flag, and returns
+ *  it: the Kafka commands finish what is in hand and stop when it is set. */
+volatile sig_atomic_t *cf_cli_stop_on_signals(void);
 
 /** Parses --idle-exit's SECONDS (1 .. one year) into *out. On a bad value
  *  prints "cspflow <cmd>: --idle-exit: ..." and returns CF_EXIT_USAGE;

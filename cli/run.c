@@ -51,13 +51,6 @@ static const char usage_text[] =
     "Exit status: 0 stopped cleanly, 1 fatal error, 2 usage or configuration\n"
     "error (also: topics whose partition counts differ).\n";
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig) {
-        (void)sig;
-        stop_flag = 1;
-}
-
 static void summary(const cf_worker_stats_t *s) {
         fprintf(stderr,
                 "{\"consumed\":%" PRIu64 ",\"applied\":%" PRIu64
@@ -115,7 +108,6 @@ int cf_cmd_run(int argc, char **argv) {
         cf_worker_opts_t wo;
         cf_worker_stats_t stats;
         cf_http_t *server = NULL;
-        struct sigaction sa;
         char errstr[1024];
         int c, status;
         cf_err_t err;
@@ -159,17 +151,13 @@ int cf_cmd_run(int argc, char **argv) {
                 return CF_EXIT_USAGE;
         }
 
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
+        volatile sig_atomic_t *stop = cf_cli_stop_on_signals();
 
         memset(&wo, 0, sizeof(wo));
         wo.cfg = &cfg;
         wo.catalog = catalog;
         wo.idle_exit_s = (int)idle;
-        wo.stop = &stop_flag;
+        wo.stop = stop;
         errstr[0] = '\0';
         if (cfg.http_listen &&
             (err = start_http(&cfg, &wo.metrics, &server)) != CF_OK) {

@@ -57,13 +57,6 @@ typedef struct tprint_s {
         bool follow; /* flush every line */
 } tprint_t;
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig) {
-        (void)sig;
-        stop_flag = 1;
-}
-
 static int put_line(tprint_t *t, char *json) {
         if (!json)
                 return -1;
@@ -213,7 +206,6 @@ int cf_cmd_tail(int argc, char **argv) {
         cf_config_t cfg;
         cf_tail_opts_t to;
         tprint_t t;
-        struct sigaction sa;
         char errstr[1024];
         int c, status;
         cf_err_t err;
@@ -268,18 +260,14 @@ int cf_cmd_tail(int argc, char **argv) {
                 status = err == CF_ERR_USAGE ? CF_EXIT_USAGE : CF_EXIT_FAILURE;
                 goto out;
         }
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
+        volatile sig_atomic_t *stop = cf_cli_stop_on_signals();
 
         memset(&to, 0, sizeof(to));
         to.cfg = &cfg;
         to.topic = topic ? topic : cfg.topic_actions;
         to.from_beginning = from_beginning;
         to.idle_exit_s = (int)idle;
-        to.stop = &stop_flag;
+        to.stop = stop;
         to.fn = on_record;
         to.opaque = &t;
         err = cf_tail_run(&to, errstr, sizeof(errstr));

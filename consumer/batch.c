@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "common/strutil.h"
 #include "producer/txn.h"
+#include "schemas/input.h"
 #include "worker_int.h"
 
 /* Batches aborted in a row before the worker gives up. */
@@ -143,14 +144,11 @@ static cf_kres_t reject(cf_worker_t *w, const rd_kafka_message_t *m,
         return r;
 }
 
-/* Decodes m into w->ev: CF_REJ_NONE, or the reason with v->detail set. The
- * record's key must be the event's, else the key's state would be split
- * across partitions. *err: CF_ERR_IO when the schema registry could not be
- * asked (nothing decided). */
+/* Decodes m into w->ev: CF_REJ_NONE, or the reason with v->detail set;
+ * then the checks every input passes (schemas/input.h). *err: CF_ERR_IO
+ * when the schema registry could not be asked (nothing decided). */
 static cf_reject_t decode(cf_worker_t *w, const rd_kafka_message_t *m,
                           cf_verdict_t *v, bool *decoded, cf_err_t *err) {
-        char key[CF_KEY_SIZE];
-        size_t n;
         cf_reject_t r = CF_REJ_NONE;
 
         *err = cf_serde_decode_event(w->serde, m->payload, m->len, &w->ev, &r,
@@ -158,26 +156,8 @@ static cf_reject_t decode(cf_worker_t *w, const rd_kafka_message_t *m,
         *decoded = *err == CF_OK && r == CF_REJ_NONE;
         if (*err != CF_OK || r != CF_REJ_NONE)
                 return r;
-        if (!cf_event_type_is_input(w->ev.type)) {
-                snprintf(v->detail, sizeof(v->detail),
-                         "type: \"%s\" is an output event, not an input",
-                         cf_event_type_name(w->ev.type));
-                return CF_REJ_NOT_AN_INPUT;
-        }
-        if (!cf_event_key(&w->ev, key, sizeof(key))) {
-                snprintf(v->detail, sizeof(v->detail), "key over its cap");
-                return CF_REJ_OVER_LIMIT;
-        }
-        n = strlen(key);
-        if (!m->key || m->key_len != n || memcmp(m->key, key, n) != 0) {
-                cf_errstr_set(v->detail, sizeof(v->detail),
-                              "record key (%s%zu bytes) is not the event's "
-                              "key \"%s\"",
-                              m->key ? "" : "null, ", m->key ? m->key_len : 0,
-                              key);
-                return CF_REJ_INVALID_VALUE;
-        }
-        return CF_REJ_NONE;
+        return cf_input_check(&w->ev, m->key, m->key_len, v->detail,
+                              sizeof(v->detail));
 }
 
 static cf_kres_t handle(cf_worker_t *w, const rd_kafka_message_t *m,

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/progress.h"
 #include "worker_int.h"
 
 #define POLL_MS 200
@@ -29,7 +30,38 @@ typedef struct rctx_s {
         size_t keys;
         int64_t deadline;
         bool warned;
+        cf_progress_t *progress; /* offsets read of the state partitions */
+        int64_t *pos;            /* per partition: next offset to read */
+        uint64_t read, total;
 } rctx_t;
+
+/* Offsets of partition p read up to next (progress only). */
+static void advance(rctx_t *c, int32_t p, int64_t next) {
+        if (c->pos[p] >= 0 && next > c->pos[p]) {
+                c->read += (uint64_t)(next - c->pos[p]);
+                c->pos[p] = next;
+                cf_progress_update(c->progress, c->read, c->total);
+        }
+}
+
+/* The progress of reading the state partitions of l, as offsets between
+ * their watermarks; without a watermark, the count alone. */
+static void progress_start(cf_worker_t *w, rctx_t *c,
+                           const rd_kafka_topic_partition_list_t *l) {
+        c->progress = cf_progress_new("restore", "state", NULL);
+        for (int i = 0; i < l->cnt; i++) {
+                int32_t p = l->elems[i].partition;
+                int64_t lo = 0, hi = 0;
+                if (rd_kafka_query_watermark_offsets(
+                        w->rest.rk, w->cfg->topic_state, p, &lo, &hi, 5000) !=
+                    RD_KAFKA_RESP_ERR_NO_ERROR)
+                        continue; /* pos stays -1: not counted */
+                c->pos[p] = lo;
+                if (hi > lo)
+                        c->total += (uint64_t)(hi - lo);
+        }
+        cf_kclient_drain_logs(&w->rest);
+}
 
 static void eof(cf_worker_t *w, rctx_t *c, const rd_kafka_message_t *m) {
         int64_t lo = 0, hi = 0;
@@ -46,6 +78,7 @@ static void eof(cf_worker_t *w, rctx_t *c, const rd_kafka_message_t *m) {
                 c->done[p] = true;
                 c->remaining--;
                 cf_wm_restored(w, p);
+                advance(c, p, hi);
         } else if (!c->warned) {
                 c->warned = true;
                 cf_log(CF_LOG_WARN, "restore",
@@ -66,6 +99,7 @@ static cf_err_t record(cf_worker_t *w, rctx_t *c, const rd_kafka_message_t *m) {
             c->done[m->partition])
                 return CF_OK;
         part = &w->parts[m->partition];
+        advance(c, m->partition, m->offset + 1);
         if (!m->payload || m->len == 0) {
                 snprintf(detail, sizeof(detail), "empty value (tombstone)");
                 r = CF_REJ_MALFORMED;
@@ -150,6 +184,7 @@ cf_err_t cf_restore(cf_worker_t *w,
         memset(&c, 0, sizeof(c));
         c.deadline = t0 + timeout + 60000;
         if (!(c.done = calloc((size_t)w->n_parts, sizeof(*c.done))) ||
+            !(c.pos = malloc((size_t)w->n_parts * sizeof(*c.pos))) ||
             !(l = rd_kafka_topic_partition_list_new(parts->cnt))) {
                 cf_worker_fail(w, CF_ERR_NOMEM, "restore: out of memory");
                 err = CF_ERR_NOMEM;
@@ -183,6 +218,9 @@ cf_err_t cf_restore(cf_worker_t *w,
         }
         if (c.remaining == 0)
                 goto out;
+        for (int p = 0; p < w->n_parts; p++)
+                c.pos[p] = -1;
+        progress_start(w, &c, l);
         if ((kerr = rd_kafka_assign(w->rest.rk, l)) != 0) {
                 cf_worker_fail(w, CF_ERR_IO, "restore: assign: %s",
                                rd_kafka_err2str(kerr));
@@ -195,6 +233,8 @@ cf_err_t cf_restore(cf_worker_t *w,
                                rd_kafka_err2str(kerr));
                 err = CF_ERR_IO;
         }
+        if (err == CF_OK && c.total > 0)
+                cf_progress_done(c.progress, c.read);
         if (err == CF_OK)
                 cf_log(CF_LOG_INFO, "restore",
                        "restored %zu state record(s) of %d partition(s) in "
@@ -203,6 +243,8 @@ cf_err_t cf_restore(cf_worker_t *w,
 out:
         if (l)
                 rd_kafka_topic_partition_list_destroy(l);
+        cf_progress_destroy(c.progress);
+        free(c.pos);
         free(c.done);
         return err;
 }

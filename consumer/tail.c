@@ -16,7 +16,10 @@ typedef struct tctx_s {
         cf_tail_opts_t *o;
         cf_kclient_t kc;
         int n_parts;
-        int64_t *next; /* per partition: the offset to go on from */
+        int64_t *next;    /* per partition: the offset to go on from */
+        int64_t *lo, *hi; /* per partition: the range to read */
+        uint64_t total;   /* sum of hi - lo */
+        uint64_t before;  /* hi - lo of the partitions read before */
         char *errstr;
         size_t errstr_size;
 } tctx_t;
@@ -50,6 +53,11 @@ static cf_err_t deliver(tctx_t *c, const rd_kafka_message_t *m) {
         r.len = m->len;
         r.priv = m;
         c->o->records++;
+        if (c->o->progress && m->offset >= c->lo[m->partition])
+                cf_progress_update(
+                    c->o->progress,
+                    c->before + (uint64_t)(m->offset + 1 - c->lo[m->partition]),
+                    c->total);
         if (c->o->fn(c->o->opaque, &r) != 0) {
                 cf_errstr_set(c->errstr, c->errstr_size,
                               "stopped by the callback");
@@ -92,23 +100,32 @@ static cf_err_t assign_one(tctx_t *c, int32_t p, int64_t offset) {
         return CF_OK;
 }
 
-/* Partition p from its start to the end it had when we asked. */
+/* The range of every partition, as of now: [log start, last stable
+ * offset) on a read_committed client. */
+static cf_err_t ranges(tctx_t *c) {
+        for (int p = 0; p < c->n_parts; p++) {
+                rd_kafka_resp_err_t kerr = rd_kafka_query_watermark_offsets(
+                    c->kc.rk, c->o->topic, p, &c->lo[p], &c->hi[p],
+                    WATERMARK_MS);
+                cf_kclient_drain_logs(&c->kc);
+                if (kerr) {
+                        cf_errstr_set(c->errstr, c->errstr_size,
+                                      "%s [%d]: watermarks: %s", c->o->topic, p,
+                                      rd_kafka_err2str(kerr));
+                        return CF_ERR_IO;
+                }
+                if (c->hi[p] > c->lo[p])
+                        c->total += (uint64_t)(c->hi[p] - c->lo[p]);
+        }
+        return CF_OK;
+}
+
+/* Partition p from its start to the end captured by ranges(). */
 static cf_err_t read_partition(tctx_t *c, int32_t p) {
-        int64_t lo = 0, hi = 0, last = cf_kclock_ms();
+        int64_t lo = c->lo[p], hi = c->hi[p], last = cf_kclock_ms();
         int64_t idle_ms = (int64_t)c->o->idle_exit_s * 1000;
-        rd_kafka_resp_err_t kerr;
         cf_err_t err;
 
-        /* on a read_committed client this is the last stable offset */
-        kerr = rd_kafka_query_watermark_offsets(c->kc.rk, c->o->topic, p, &lo,
-                                                &hi, WATERMARK_MS);
-        cf_kclient_drain_logs(&c->kc);
-        if (kerr) {
-                cf_errstr_set(c->errstr, c->errstr_size,
-                              "%s [%d]: watermarks: %s", c->o->topic, (int)p,
-                              rd_kafka_err2str(kerr));
-                return CF_ERR_IO;
-        }
         c->next[p] = hi;
         if (hi <= lo)
                 return CF_OK;
@@ -197,7 +214,9 @@ static cf_err_t follow(tctx_t *c) {
         return err;
 }
 
-cf_err_t cf_tail_run(cf_tail_opts_t *o, char *errstr, size_t errstr_size) {
+/* The reader's consumer: read_committed, assign-only, never commits. */
+static cf_err_t open_reader(const cf_config_t *cfg, cf_kclient_t *kc,
+                            char *errstr, size_t errstr_size) {
         char group[CF_ID_MAX + 16];
         cf_kprop_t forced[] = {{"group.id", NULL},
                                {"enable.auto.commit", "false"},
@@ -211,6 +230,72 @@ cf_err_t cf_tail_run(cf_tail_opts_t *o, char *errstr, size_t errstr_size) {
                                               {"fetch.wait.max.ms", "50"},
                                               {NULL, NULL}};
         rd_kafka_conf_t *conf;
+        cf_err_t err;
+
+        snprintf(group, sizeof(group), "%s-tail", cfg->group);
+        forced[0].value = group;
+        if (!(conf = cf_kconf_new(cfg, "tail", defaults, forced, errstr,
+                                  errstr_size)))
+                return CF_ERR_USAGE;
+        if ((err = cf_kclient_open(kc, RD_KAFKA_CONSUMER, conf, "tail", errstr,
+                                   errstr_size)) != CF_OK)
+                return err;
+        if (rd_kafka_poll_set_consumer(kc->rk) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                cf_errstr_set(errstr, errstr_size,
+                              "cannot route messages to the consumer queue");
+                cf_kclient_close(kc);
+                return CF_ERR_IO;
+        }
+        return CF_OK;
+}
+
+cf_err_t cf_tail_offsets_for_time(const cf_config_t *cfg, const char *topic,
+                                  int64_t ms, int64_t *offsets, int n,
+                                  char *errstr, size_t errstr_size) {
+        rd_kafka_topic_partition_list_t *l = NULL;
+        rd_kafka_resp_err_t kerr;
+        cf_kclient_t kc;
+        cf_err_t err;
+
+        if ((err = open_reader(cfg, &kc, errstr, errstr_size)) != CF_OK)
+                return err;
+        if (!(l = rd_kafka_topic_partition_list_new(n))) {
+                err = CF_ERR_NOMEM;
+                cf_errstr_set(errstr, errstr_size, "out of memory");
+                goto out;
+        }
+        for (int p = 0; p < n; p++)
+                rd_kafka_topic_partition_list_add(l, topic, p)->offset = ms;
+        kerr = rd_kafka_offsets_for_times(kc.rk, l, WATERMARK_MS);
+        cf_kclient_drain_logs(&kc);
+        if (kerr) {
+                cf_errstr_set(errstr, errstr_size, "%s: offsets for time: %s",
+                              topic, rd_kafka_err2str(kerr));
+                err = CF_ERR_IO;
+                goto out;
+        }
+        for (int i = 0; i < l->cnt; i++) {
+                const rd_kafka_topic_partition_t *t = &l->elems[i];
+                if (t->err) {
+                        cf_errstr_set(errstr, errstr_size,
+                                      "%s [%d]: offsets for time: %s", topic,
+                                      (int)t->partition,
+                                      rd_kafka_err2str(t->err));
+                        err = CF_ERR_IO;
+                        goto out;
+                }
+                if (t->partition >= 0 && t->partition < n)
+                        offsets[t->partition] =
+                            t->offset < 0 ? INT64_MAX : t->offset;
+        }
+out:
+        if (l)
+                rd_kafka_topic_partition_list_destroy(l);
+        cf_kclient_close(&kc);
+        return err;
+}
+
+cf_err_t cf_tail_run(cf_tail_opts_t *o, char *errstr, size_t errstr_size) {
         tctx_t c;
         cf_err_t err;
 
@@ -219,20 +304,8 @@ cf_err_t cf_tail_run(cf_tail_opts_t *o, char *errstr, size_t errstr_size) {
         c.errstr = errstr;
         c.errstr_size = errstr_size;
         o->records = 0;
-        snprintf(group, sizeof(group), "%s-tail", o->cfg->group);
-        forced[0].value = group;
-        if (!(conf = cf_kconf_new(o->cfg, "tail", defaults, forced, errstr,
-                                  errstr_size)))
-                return CF_ERR_USAGE;
-        if ((err = cf_kclient_open(&c.kc, RD_KAFKA_CONSUMER, conf, "tail",
-                                   errstr, errstr_size)) != CF_OK)
+        if ((err = open_reader(o->cfg, &c.kc, errstr, errstr_size)) != CF_OK)
                 return err;
-        if (rd_kafka_poll_set_consumer(c.kc.rk) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                cf_errstr_set(errstr, errstr_size,
-                              "cannot route messages to the consumer queue");
-                err = CF_ERR_IO;
-                goto out;
-        }
         if ((err = cf_ktopic_partitions(&c.kc, o->topic, &c.n_parts, errstr,
                                         errstr_size)) != CF_OK)
                 goto out;
@@ -242,7 +315,10 @@ cf_err_t cf_tail_run(cf_tail_opts_t *o, char *errstr, size_t errstr_size) {
                 err = CF_ERR_USAGE;
                 goto out;
         }
-        if (!(c.next = malloc((size_t)c.n_parts * sizeof(*c.next)))) {
+        o->partitions = c.n_parts;
+        if (!(c.next = malloc((size_t)c.n_parts * sizeof(*c.next))) ||
+            !(c.lo = calloc((size_t)c.n_parts, sizeof(*c.lo))) ||
+            !(c.hi = calloc((size_t)c.n_parts, sizeof(*c.hi)))) {
                 err = CF_ERR_NOMEM;
                 cf_errstr_set(errstr, errstr_size, "out of memory");
                 goto out;
@@ -250,9 +326,18 @@ cf_err_t cf_tail_run(cf_tail_opts_t *o, char *errstr, size_t errstr_size) {
         for (int p = 0; p < c.n_parts; p++)
                 c.next[p] = -1;
         if (o->from_beginning) {
-                for (int p = 0; err == CF_OK && p < c.n_parts && !*o->stop; p++)
+                err = ranges(&c);
+                for (int p = 0; err == CF_OK && p < c.n_parts && !*o->stop;
+                     p++) {
                         err = read_partition(&c, p);
-                if (err != CF_OK || o->idle_exit_s > 0 || *o->stop)
+                        if (c.hi[p] > c.lo[p])
+                                c.before += (uint64_t)(c.hi[p] - c.lo[p]);
+                        cf_progress_update(o->progress, c.before, c.total);
+                }
+                if (err == CF_OK && !*o->stop)
+                        cf_progress_done(o->progress, c.before);
+                if (err != CF_OK || o->idle_exit_s > 0 || o->stop_at_end ||
+                    *o->stop)
                         goto out;
         }
         err = follow(&c);
@@ -261,5 +346,7 @@ out:
                 cf_log(CF_LOG_WARN, "tail", "closing the consumer failed");
         cf_kclient_close(&c.kc);
         free(c.next);
+        free(c.lo);
+        free(c.hi);
         return err;
 }

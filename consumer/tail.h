@@ -5,12 +5,14 @@
  * With from_beginning: partition 0 from its start up to the end captured
  * when the run began (the last stable offset), then partition 1, ..., so a
  * key's records come out in order and partitions one after the other.
- * Then, unless idle_exit_s is set, it follows every partition; with
- * idle_exit_s it returns instead. Without from_beginning it follows every
- * partition from its end. While following, idle_exit_s > 0 ends the run
- * once that many seconds pass without a record; in the partition-order
- * phase, it moves on from a partition that shows no progress for that
- * long.
+ * Then, unless idle_exit_s or stop_at_end is set, it follows every
+ * partition; with either it returns instead (replay and inspect read a
+ * topic "to its current end" this way). The progress, when given, counts
+ * offsets read of the partitions' [start, end) ranges. Without from_beginning
+ * it follows every partition from its end. While following, idle_exit_s > 0
+ * ends the run once that many seconds pass without a record; in the
+ * partition-order phase, it moves on from a partition that shows no progress
+ * for that long.
  *
  * This header is free of librdkafka (cli/ includes it).
  *
@@ -26,6 +28,7 @@
 
 #include "common/config.h"
 #include "common/error.h"
+#include "common/progress.h"
 
 typedef struct cf_tail_record_s {
         int32_t partition;
@@ -50,12 +53,23 @@ typedef struct cf_tail_opts_s {
         const cf_config_t *cfg;
         const char *topic;
         bool from_beginning;
-        int idle_exit_s; /**< 0: none */
+        bool stop_at_end;        /**< with from_beginning: never follow */
+        int idle_exit_s;         /**< 0: none */
+        cf_progress_t *progress; /**< NULL: none (borrowed) */
         volatile sig_atomic_t *stop;
         cf_tail_fn fn;
         void *opaque;
         uint64_t records; /**< out: records handed to fn */
+        int partitions;   /**< out: the topic's partition count */
 } cf_tail_opts_t;
+
+/** For each partition p < n of topic, the first offset whose timestamp is
+ *  at or after ms, into offsets[p]; INT64_MAX when it has none (every
+ *  record is older). CF_ERR_IO on a Kafka error (a partition n or more
+ *  that the topic lacks is one), CF_ERR_USAGE for a bad configuration. */
+cf_err_t cf_tail_offsets_for_time(const cf_config_t *cfg, const char *topic,
+                                  int64_t ms, int64_t *offsets, int n,
+                                  char *errstr, size_t errstr_size);
 
 /** CF_OK when stopped by *stop or idle_exit_s; CF_ERR_USAGE for a bad
  *  configuration or a topic that does not exist; CF_ERR_IO on a Kafka

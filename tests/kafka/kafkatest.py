@@ -425,6 +425,36 @@ def catalog_for(example):
     return c if os.path.exists(c) else None
 
 
+def run_all_examples(rep, env, label="examples"):
+    """Every examples/*.jsonl, one after the other, on env's events topic
+    (their catalogs merged into one), then `cspflow run --idle-exit` until
+    it is idle. Returns (input path, catalog path, simulate's lines, the
+    Worker), or None when producing failed."""
+    import glob
+    files = sorted(glob.glob(os.path.join(ROOT, "examples", "*.jsonl")))
+    offers = []
+    for f in files:
+        c = catalog_for(f)
+        if c:
+            with open(c) as fp:
+                offers.extend(json.load(fp)["offers"])
+    catalog = env.path("catalog.json")
+    with open(catalog, "w") as fp:
+        json.dump({"offers": offers}, fp)
+    inp = env.path("examples.jsonl")
+    with open(inp, "wb") as out:
+        for f in files:
+            with open(f, "rb") as fp:
+                data = fp.read()
+            out.write(data if data.endswith(b"\n") else data + b"\n")
+    sim = env.simulate(inp, catalog)
+    if produce_input(rep, env, inp, sim, label) is None:
+        return None
+    w = env.run_worker("1", catalog=catalog, idle_exit=3, timeout=300)
+    rep.check(f"{label}: cspflow run --idle-exit exits 0", w.rc == 0, f"exit {w.rc}")
+    return inp, catalog, sim, w
+
+
 # ------------------------------------------------------ the Kafka protocol
 # Just enough of it (https://kafka.apache.org/protocol) for the tests:
 # Metadata v1, Produce v3 (record batch v2), ListOffsets v2, Fetch v4.
