@@ -6,98 +6,24 @@
  * oversize answer, a refused connection, basic auth. Run from the source
  * tree (CTest does). */
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "registry/registry.h"
+#include "registry_fixture.h"
 
 #define SCHEMA_A "{\"type\":\"record\",\"name\":\"A\",\"fields\":[]}"
 #define SCHEMA_B                                                               \
         "{\"type\":\"record\",\"name\":\"B\",\"fields\":[{\"name\":\"x\","     \
         "\"type\":\"int\"}]}"
 
-typedef struct fake_s {
-        pid_t pid;
-        int port;
-        char url[128];
-} fake_t;
-
 static fake_t plain, authed;
-
-static int port_base(void) {
-        const char *e = getenv("CSPFLOW_REGISTRY_TEST_PORT");
-        long p = e ? strtol(e, NULL, 10) : 0;
-        return p > 0 && p < 65535 ? (int)p : 18101;
-}
-
-static void sleep_ms(long ms) {
-        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-}
-
-/* Starts the test double; waits until it accepts a request. */
-static int fake_start(fake_t *f, int port, const char *auth) {
-        char portstr[16], cmd[256];
-        snprintf(portstr, sizeof(portstr), "%d", port);
-        f->port = port;
-        snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%d", port);
-        f->pid = fork();
-        if (f->pid < 0)
-                return -1;
-        if (f->pid == 0) {
-                if (auth)
-                        execlp("python3", "python3",
-                               "tests/registry/fake_registry.py", "--port",
-                               portstr, "--basic-auth", auth, (char *)NULL);
-                else
-                        execlp("python3", "python3",
-                               "tests/registry/fake_registry.py", "--port",
-                               portstr, (char *)NULL);
-                _exit(127);
-        }
-        snprintf(cmd, sizeof(cmd),
-                 "curl -s -o /dev/null http://127.0.0.1:%d/_test/stats", port);
-        for (int i = 0; i < 100; i++) {
-                if (system(cmd) == 0)
-                        return 0;
-                sleep_ms(100);
-        }
-        fprintf(stderr, "fake registry on port %d did not start\n", port);
-        return -1;
-}
-
-static void fake_stop(fake_t *f) {
-        if (f->pid > 0) {
-                kill(f->pid, SIGTERM);
-                waitpid(f->pid, NULL, 0);
-                f->pid = 0;
-        }
-}
-
-/* POST/DELETE to the double's /_test/faults. */
-static void faults(const fake_t *f, const char *json) {
-        char cmd[512];
-        if (json)
-                snprintf(cmd, sizeof(cmd),
-                         "curl -s -o /dev/null -X POST -d '%s' "
-                         "%s/_test/faults",
-                         json, f->url);
-        else
-                snprintf(cmd, sizeof(cmd),
-                         "curl -s -o /dev/null -X DELETE %s/_test/faults",
-                         f->url);
-        assert_int_equal(system(cmd), 0);
-}
 
 static int setup(void **state) {
         (void)state;
