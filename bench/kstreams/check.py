@@ -2,9 +2,11 @@
 """The Kafka Streams peer gives what cspflow gives (issue 6's bar before its
 figures count).
 
-For every examples/*.jsonl (with its .catalog.json) and one seeded workload
-of scripts/gen-workload (--migrations N, default 2000, --seed S, default 6),
-each on topics of its own: `cspflow produce` the input (lines Avro cannot
+For every examples/*.jsonl (with its .catalog.json), one seeded workload of
+scripts/gen-workload (--migrations N, default 2000, --seed S, default 6) and
+one random input (--fuzz N events over 60 keys, default 3000, same seed:
+every input type in every status, most of them refused), each on topics of
+its own: `cspflow produce` the input (lines Avro cannot
 carry go raw, as in tests/kafka/test_examples.py), run bench/kstreams/run.sh
 until the application's committed offsets reach the end of the input,
 SIGTERM it (it must exit 0), then read its actions, DLQ and audit topics
@@ -13,10 +15,12 @@ the same input:
 
 - actions: per key, the same records in the same order (event ids, every
   field), hence the same counts per type, which are printed;
-- DLQ: one record per simulate rejection, with the same reason codes;
+- DLQ: one record per simulate rejection, with the same reason codes; for
+  the inputs the rules refused, the same event ids and details too;
 - audit: one record per input.
 
-usage: check.py CSPFLOW [--migrations N] [--seed S] [--only examples|workload]
+usage: check.py CSPFLOW [--migrations N] [--seed S] [--fuzz N]
+                [--only examples|workload]
 Needs CSPFLOW_BOOTSTRAP (skip 77 without it, or fail under
 CSPFLOW_REQUIRE_ALL=1), Java 17 and Maven.
 """
@@ -25,6 +29,7 @@ import collections
 import glob
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -38,6 +43,98 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "kafka"))
 import kafkatest as kt  # noqa: E402
 
 RUN = os.path.join(HERE, "run.sh")
+
+# The random input of --fuzz: 60 keys, a few sources and offers, so that every
+# rule meets every status (and most inputs are refused, with their details).
+FUZZ_OFFERS = ["O1", "O2", "O3", "O4", "O5", "O6"]
+FUZZ_CATALOG = {"offers": [
+    {"offer_id": "O3", "discontinued": True, "equivalent_offer_id": "O4"},
+    {"offer_id": "O4", "discontinued": True, "equivalent_offer_id": None},
+    {"offer_id": "O6", "discontinued": True, "equivalent_offer_id": "O6"},
+    {"offer_id": "O1", "discontinued": False, "equivalent_offer_id": "O2"}]}
+
+
+def fuzz_input(path, catalog_path, n, seed):
+    """n random input events (JSON lines) over 60 keys, reproducible."""
+    import random
+    rng = random.Random(seed)
+    t = 1767225600
+    seen = collections.defaultdict(list)
+    subs = ["S0", "S1", "S2", "S3"]
+    asked = {}  # key -> {source: (offer, quantity)} of its last request
+    successor = {"O3": "O4"}
+
+    def iso(x):
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(x))
+
+    kinds = (["migration-requested"] * 5 + ["invitation-accepted"] * 4
+             + ["offer-discontinued"] * 3 + ["subscription-provisioned"] * 8
+             + ["provision-failed"] * 4 + ["licenses-reassigned"] * 4
+             + ["subscription-near-expiry"] * 4 + ["cancellation-requested"] * 2
+             + ["subscription-cancelled"] * 3 + ["subscription-expired"] * 3)
+    with open(path, "w") as f:
+        for i in range(n):
+            t += rng.randint(1, 7200)
+            key = (f"p{rng.randrange(3)}", f"t{rng.randrange(20)}")
+            typ = rng.choice(kinds) if rng.random() > 0.002 else "relationship-terminated"
+            eid = f"e{i}"
+            if seen[key] and rng.random() < 0.08:
+                eid = rng.choice(seen[key])  # a redelivery (rule 12)
+            seen[key].append(eid)
+            e = {"type": typ, "event_id": eid, "occurred_at": iso(t),
+                 "partner_id": key[0], "customer_tenant_id": key[1]}
+            if rng.random() < 0.3:
+                e["correlation_id"] = f"c{rng.randrange(5)}"
+            if typ == "migration-requested":
+                srcs = []
+                for s in rng.sample(subs, rng.choice([0, 1, 2, 2, 3, 3, 3])) + (
+                        ["S0"] if rng.random() < 0.05 else []):
+                    srcs.append({"subscription_id": s,
+                                 "offer_id": rng.choice(FUZZ_OFFERS),
+                                 "quantity": rng.choice([0] + [1, 2, 3] * 10),
+                                 "channel": rng.choice(["microsoft-direct",
+                                                        "other-partner",
+                                                        "other-channel"]),
+                                 "expires_at": iso(t + rng.randint(1, 400) * 86400)})
+                asked[key] = {x["subscription_id"]: (x["offer_id"], x["quantity"])
+                              for x in srcs}
+                e.update(actor={"user_id": "u", "roles": rng.choice(
+                    [["account-admin"]] * 6 + [["sales-agent", "x"], ["billing-agent"],
+                                               ["helpdesk-agent"], [], ["Account-Admin"]])},
+                    partner_region=rng.choice(["EU"] * 8 + ["eu", "US"]),
+                    customer_tenant_region=rng.choice(["EU"] * 8 + ["eU", "US"]),
+                    multi_channel=rng.random() < 0.5,
+                    delegated_admin=rng.random() < 0.5,
+                    source_subscriptions=srcs)
+            elif typ == "offer-discontinued":
+                e["offer_id"] = rng.choice(FUZZ_OFFERS)
+                if rng.random() < 0.6:
+                    e["successor_offer_id"] = rng.choice(FUZZ_OFFERS)
+            elif typ == "subscription-provisioned":
+                # mostly the replacement the rules asked for, so that
+                # migrations complete too
+                src = rng.choice(subs + ["S9"])
+                offer, qty = rng.choice(FUZZ_OFFERS), rng.choice([0, 1, 2, 3])
+                if asked.get(key) and rng.random() < 0.8:
+                    src = rng.choice(sorted(asked[key]))
+                    if rng.random() < 0.7:
+                        offer = successor.get(asked[key][src][0], asked[key][src][0])
+                    if rng.random() < 0.8:
+                        qty = asked[key][src][1]
+                e.update(source_subscription_id=src, subscription_id=f"n{rng.randrange(3)}",
+                         offer_id=offer, quantity=qty)
+            elif typ == "provision-failed":
+                e.update(source_subscription_id=rng.choice(subs), reason="503")
+            elif typ == "licenses-reassigned":
+                e["source_subscription_id"] = rng.choice(sorted(asked.get(key) or subs))
+            elif typ in ("subscription-near-expiry", "cancellation-requested",
+                         "subscription-cancelled", "subscription-expired"):
+                e["subscription_id"] = rng.choice(sorted(asked.get(key) or ["S9"]) + subs)
+                if typ == "subscription-near-expiry":
+                    e["expires_at"] = iso(t + rng.randint(1, 30) * 86400)
+            f.write(json.dumps(e, separators=(",", ":")) + "\n")
+    with open(catalog_path, "w") as f:
+        json.dump(FUZZ_CATALOG, f)
 
 
 class Case:
@@ -92,6 +189,18 @@ class Case:
                             for c in (r["reason"].split(":")[0] for r in self.want_rej))
         rep.check(f"{name}: DLQ reason codes == simulate's", codes == want_codes,
                   f"{len(dlq)} in the DLQ, {len(want_codes)} from simulate")
+        # The inputs the rules refused: the same event ids, codes and details
+        # (simulate's reason names the line: "code: line N: detail").
+        want_rules = collections.Counter(
+            (r["causation_id"], re.sub(r"^([a-z-]+): line \d+: ", r"\1: ", r["reason"]))
+            for r in self.want_rej if r["reason"].split(":")[0] not in kt.NOT_ENCODABLE)
+        got_rules = collections.Counter(
+            (d.get("causation_id"), d.get("reason")) for d in dlq
+            if (d.get("causation_id"), d.get("reason")) in want_rules)
+        diff = list((want_rules - got_rules).items())[:3]
+        rep.check(f"{name}: refused inputs: same event ids, codes and details",
+                  want_rules == got_rules,
+                  f"{sum(want_rules.values())} refused" + (f"; missing {diff}" if diff else ""))
         audit = env.tail("audit")
         rep.check(f"{name}: one audit record per input", len(audit) == self.n_in,
                   f"{len(audit)} audit records, {self.n_in} inputs")
@@ -117,6 +226,8 @@ def main():
     ap.add_argument("cspflow")
     ap.add_argument("--migrations", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=6)
+    ap.add_argument("--fuzz", type=int, default=3000,
+                    help="random inputs over 60 keys (0: none)")
     ap.add_argument("--only", choices=("examples", "workload"))
     a = ap.parse_args()
     binary = os.path.abspath(a.cspflow)
@@ -143,13 +254,23 @@ def main():
         for c in cases:
             c.check(rep, counts)
     if a.only != "examples":
+        cases = []
         env = kt.Env(binary, "ks-gen")
         inp, catalog = kt.gen_workload(env, a.migrations, a.seed)
-        c = Case(rep, binary, f"workload-{a.migrations}-seed{a.seed}", inp, catalog)
-        if c.n_in is not None:
+        cases.append(Case(rep, binary, f"workload-{a.migrations}-seed{a.seed}", inp,
+                          catalog))
+        if a.fuzz:
+            env = kt.Env(binary, "ks-fuzz")
+            inp, catalog = env.path("fuzz.jsonl"), env.path("fuzz.catalog.json")
+            fuzz_input(inp, catalog, a.fuzz, a.seed)
+            cases.append(Case(rep, binary, f"fuzz-{a.fuzz}-seed{a.seed}", inp, catalog))
+        cases = [c for c in cases if c.n_in is not None]
+        for c in cases:
             rep.note(f"{c.name}: {c.n_in} input records")
             c.start()
+        for c in cases:
             c.stop(rep, timeout=600)
+        for c in cases:
             c.check(rep, counts)
     print_counts(counts)
     rep.finish()
