@@ -138,22 +138,46 @@ def fuzz_input(path, catalog_path, n, seed):
 
 
 class Case:
-    """One input on topics of its own, and the peer that drains them."""
+    """One input on topics of its own, and the peer that drains them. With
+    halves, the peer drains the first half, stops, and a second peer with
+    an empty state dir drains the rest: it must restore the first half's
+    state from the changelog."""
 
-    def __init__(self, rep, binary, name, path, catalog):
+    def __init__(self, rep, binary, name, path, catalog, halves=False):
         self.name, self.path, self.catalog = name, path, catalog
         self.env = kt.Env(binary, f"ks-{name}")
         sim = self.env.simulate(path, catalog)
         self.want = kt.actions_of_simulate(sim)
         self.want_rej = kt.rejections_of_simulate(sim)
-        self.n_in = kt.produce_input(rep, self.env, path, sim, name)
+        self.parts = [path]
+        if halves:
+            with open(path, "rb") as f:
+                lines = f.read().splitlines(keepends=True)
+            self.parts = [self.env.path("first-half.jsonl"), self.env.path("second-half.jsonl")]
+            for part, chunk in zip(self.parts, (lines[:len(lines) // 2],
+                                                lines[len(lines) // 2:])):
+                with open(part, "wb") as f:
+                    f.write(b"".join(chunk))
+        self.n_in = 0
         self.app_id = f"{self.env.prefix}.kstreams"
         self.proc = None
-        self.log = self.env.path("kstreams.log")
+        self.run = 0
+        self.summaries = []
+        self.ok = self.produce(rep)
+
+    def produce(self, rep):
+        """Puts the next part of the input on the events topic."""
+        part = self.parts[self.run]
+        n = kt.produce_input(rep, self.env, part, self.env.simulate(part, self.catalog),
+                             f"{self.name} part {self.run + 1}/{len(self.parts)}")
+        self.n_in += n or 0
+        return n is not None
 
     def start(self):
+        self.run += 1
+        self.log = self.env.path(f"kstreams-{self.run}.log")
         argv = [RUN, self.env.bootstrap, self.env.topics["events"], self.env.prefix,
-                self.app_id, self.env.path("state")]
+                self.app_id, self.env.path(f"state-{self.run}")]
         if self.catalog:
             argv += ["--catalog", self.catalog]
         with open(self.log, "w") as f:
@@ -161,17 +185,27 @@ class Case:
         self.t0 = time.monotonic()
 
     def stop(self, rep, timeout):
+        what = f"{self.name} run {self.run}"
         caught_up = kt.wait_caught_up(self.env, group=self.app_id, timeout=timeout)
-        rep.check(f"{self.name}: the peer's committed offsets reach the end of the "
-                  f"input", caught_up, f"{time.monotonic() - self.t0:.1f}s from start")
+        rep.check(f"{what}: the peer's committed offsets reach the end of the input",
+                  caught_up, f"{time.monotonic() - self.t0:.1f}s from start")
         self.proc.send_signal(signal.SIGTERM)
         try:
             rc = self.proc.wait(120)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             rc = f"killed after 120 s: {self.proc.wait()}"
-        rep.check(f"{self.name}: run.sh exits 0 on SIGTERM", rc == 0, f"exit {rc}")
-        self.summary = kt.summary_of(self.log)
+        rep.check(f"{what}: run.sh exits 0 on SIGTERM", rc == 0, f"exit {rc}")
+        self.summaries.append(kt.summary_of(self.log))
+        if self.run > 1:
+            restored = [json.loads(l) for l in open(self.log, errors="replace")
+                        if l.startswith('{"restored"')]
+            rep.check(f"{what}: the store was restored from the changelog",
+                      restored and restored[0]["restored"] > 0,
+                      json.dumps(restored[0]) if restored else "no restore line")
+
+    def more(self):
+        return self.run < len(self.parts)
 
     def check(self, rep, counts):
         name, env = self.name, self.env
@@ -182,6 +216,7 @@ class Case:
         rep.check(f"{name}: action counts per type equal", want_types == got_types,
                   f"{sum(got_types.values())} actions")
         counts.append((name, want_types, got_types))
+        self.check_headers(rep, got)
 
         dlq = [json.loads(l) for l in env.tail("dlq")]
         codes = sorted(d.get("reason", "").split(":")[0] for d in dlq)
@@ -201,13 +236,50 @@ class Case:
         rep.check(f"{name}: refused inputs: same event ids, codes and details",
                   want_rules == got_rules,
                   f"{sum(want_rules.values())} refused" + (f"; missing {diff}" if diff else ""))
-        audit = env.tail("audit")
+        audit = [json.loads(l) for l in env.tail("audit")]
         rep.check(f"{name}: one audit record per input", len(audit) == self.n_in,
                   f"{len(audit)} audit records, {self.n_in} inputs")
-        s = self.summary
-        if rep.check(f"{name}: summary line printed", s is not None, self.log):
-            rep.check(f"{name}: summary rejected == DLQ records",
-                      s.get("rejected") == len(dlq), json.dumps(s))
+        out_ids = sorted(i for a in audit for i in a.get("output_event_ids") or [])
+        rep.check(f"{name}: the audit records name every action, once",
+                  out_ids == sorted(json.loads(l)["event_id"] for l in got),
+                  f"{len(out_ids)} output ids")
+        verdicts = collections.Counter(a.get("verdict") for a in audit)
+        rep.check(f"{name}: audit verdicts: rejected == DLQ records",
+                  verdicts["rejected"] == len(dlq), json.dumps(verdicts))
+        if rep.check(f"{name}: summary line printed by every run",
+                     all(self.summaries), str(self.summaries)):
+            total = collections.Counter()
+            for x in self.summaries:
+                total.update(x)
+            rep.check(f"{name}: summaries: rejected == DLQ records, consumed == inputs",
+                      total["rejected"] == len(dlq) and total["consumed"] == self.n_in,
+                      json.dumps(total))
+
+    def check_headers(self, rep, got):
+        """Each action's key and CloudEvents headers say what its value
+        does (`cspflow tail` reads partition 0 to its end, then 1, ...: the
+        order of fetch_committed)."""
+        c = kt.KafkaClient(self.env.bootstrap)
+        try:
+            parts = c.fetch_committed(self.env.topics["actions"])
+        finally:
+            c.close()
+        raw = [r for p in sorted(parts) for r in parts[p]]
+        bad = []
+        for (_off, key, _value, hdrs), line in zip(raw, got):
+            o = json.loads(line)
+            h = {k: (v or b"").decode() for k, v in hdrs}
+            k = f"{o['partner_id']}/{o['customer_tenant_id']}"
+            want = {"ce_specversion": "1.0", "ce_id": o["event_id"],
+                    "ce_source": f"urn:cspflow:{self.app_id}",
+                    "ce_type": f"io.cspflow.migration.{o['type']}",
+                    "ce_time": o["occurred_at"], "ce_subject": k,
+                    "content-type": "application/avro"}
+            if h != want or key != k.encode():
+                bad.append((key, h, want))
+        rep.check(f"{self.name}: every action's key and CloudEvents headers",
+                  len(raw) == len(got) and not bad,
+                  f"{len(raw)} records" + (f"; first bad {bad[0]}" if bad else ""))
 
 
 def print_counts(counts):
@@ -228,7 +300,8 @@ def main():
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--fuzz", type=int, default=3000,
                     help="random inputs over 60 keys (0: none)")
-    ap.add_argument("--only", choices=("examples", "workload"))
+    ap.add_argument("--only", choices=("examples", "workload"),
+                    help="examples: only the examples; workload: the workload and fuzz")
     a = ap.parse_args()
     binary = os.path.abspath(a.cspflow)
     rep = kt.Report("kstreams peer vs simulate")
@@ -241,37 +314,43 @@ def main():
         rep.finish()
 
     counts = []
+    cases = []
     if a.only != "workload":
-        cases = []
-        for path in sorted(glob.glob(os.path.join(ROOT, "examples", "*.jsonl"))):
-            name = os.path.basename(path)[:-len(".jsonl")]
-            cases.append(Case(rep, binary, name, path, kt.catalog_for(path)))
-        cases = [c for c in cases if c.n_in is not None]
-        for c in cases:  # side by side: each on its own topics
-            c.start()
-        for c in cases:
-            c.stop(rep, timeout=180)
-        for c in cases:
-            c.check(rep, counts)
+        # every example in one input (their keys differ), with 02's catalog
+        env = kt.Env(binary, "ks-examples")
+        inp = env.path("examples.jsonl")
+        with open(inp, "wb") as out:
+            for path in sorted(glob.glob(os.path.join(ROOT, "examples", "*.jsonl"))):
+                with open(path, "rb") as f:
+                    out.write(f.read().rstrip(b"\n") + b"\n")
+        catalogs = glob.glob(os.path.join(ROOT, "examples", "*.catalog.json"))
+        cases.append(Case(rep, binary, "examples", inp, catalogs[0] if catalogs else None))
     if a.only != "examples":
-        cases = []
         env = kt.Env(binary, "ks-gen")
         inp, catalog = kt.gen_workload(env, a.migrations, a.seed)
         cases.append(Case(rep, binary, f"workload-{a.migrations}-seed{a.seed}", inp,
-                          catalog))
+                          catalog, halves=True))
         if a.fuzz:
             env = kt.Env(binary, "ks-fuzz")
             inp, catalog = env.path("fuzz.jsonl"), env.path("fuzz.catalog.json")
             fuzz_input(inp, catalog, a.fuzz, a.seed)
             cases.append(Case(rep, binary, f"fuzz-{a.fuzz}-seed{a.seed}", inp, catalog))
-        cases = [c for c in cases if c.n_in is not None]
-        for c in cases:
-            rep.note(f"{c.name}: {c.n_in} input records")
-            c.start()
-        for c in cases:
+    cases = [c for c in cases if c.ok]
+    # side by side, each on its own topics
+    for c in cases:
+        c.start()
+    while True:
+        running = [c for c in cases if c.proc]
+        if not running:
+            break
+        for c in running:
             c.stop(rep, timeout=600)
-        for c in cases:
-            c.check(rep, counts)
+            c.proc = None
+            if c.more() and c.produce(rep):
+                c.start()
+    for c in cases:
+        rep.note(f"{c.name}: {c.n_in} input records")
+        c.check(rep, counts)
     print_counts(counts)
     rep.finish()
 

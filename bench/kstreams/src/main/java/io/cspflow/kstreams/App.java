@@ -142,7 +142,15 @@ public final class App {
             failed.set(true);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
+        Restore restore = new Restore();
+        streams.setGlobalStateRestoreListener(restore);
         streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.RUNNING) {
+                String r = restore.takeJson();
+                if (r != null)
+                    System.err.println(r);
+                System.err.println("{\"running\":true}");
+            }
             if (now == KafkaStreams.State.ERROR)
                 failed.set(true);
             if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING

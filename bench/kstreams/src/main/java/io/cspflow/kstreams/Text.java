@@ -24,15 +24,28 @@ final class Text {
     }
 
     /** occurred_at as ISO-8601 UTC, `.sss` only when the ms are not zero
-     *  (common/cf_time.c). */
+     *  (common/cf_time.c); ms within years 1..9999. */
     static String isoTime(long ms) {
         LocalDateTime t = LocalDateTime.ofEpochSecond(Math.floorDiv(ms, 1000L), 0,
                                                       ZoneOffset.UTC);
         int milli = (int) Math.floorMod(ms, 1000L);
-        String base = String.format("%04d-%02d-%02dT%02d:%02d:%02d", t.getYear(),
-                                    t.getMonthValue(), t.getDayOfMonth(), t.getHour(),
-                                    t.getMinute(), t.getSecond());
-        return milli != 0 ? base + String.format(".%03dZ", milli) : base + "Z";
+        StringBuilder b = new StringBuilder(24);
+        digits(b, t.getYear(), 4).append('-');
+        digits(b, t.getMonthValue(), 2).append('-');
+        digits(b, t.getDayOfMonth(), 2).append('T');
+        digits(b, t.getHour(), 2).append(':');
+        digits(b, t.getMinute(), 2).append(':');
+        digits(b, t.getSecond(), 2);
+        if (milli != 0)
+            digits(b.append('.'), milli, 3);
+        return b.append('Z').toString();
+    }
+
+    private static StringBuilder digits(StringBuilder b, int v, int width) {
+        String s = Integer.toString(v);
+        for (int i = s.length(); i < width; i++)
+            b.append('0');
+        return b.append(s);
     }
 
     /** The bytes as a string when they are well-formed UTF-8 without NUL,
