@@ -111,7 +111,7 @@ final class EventCodec {
             Schema s = f.schema();
             if (v == null)
                 continue;
-            String at = where(parent, -1, f.name());
+            At at = new At(parent, -1, f.name());
             switch (s.getType()) {
             case STRING, UNION -> {
                 if (v instanceof CharSequence
@@ -136,7 +136,16 @@ final class EventCodec {
         }
     }
 
-    private static String str(Object v, String at, boolean required) throws Refused {
+    /** Where a field is, for a detail: parent (null at the top), the
+     *  element index (-1: none) and the field's name. Built on failure only. */
+    private record At(String parent, int index, String field) {
+        @Override
+        public String toString() {
+            return where(parent, index, field);
+        }
+    }
+
+    private static String str(Object v, At at, boolean required) throws Refused {
         String s = v.toString();
         if (s.indexOf('\0') >= 0)
             throw new Refused(Reject.INVALID_VALUE, at + ": contains a NUL character");
@@ -145,7 +154,7 @@ final class EventCodec {
         return s;
     }
 
-    private static long time(Object v, String at) throws Refused {
+    private static long time(Object v, At at) throws Refused {
         long t = (Long) v;
         if (t < Limits.TIME_MIN || t > Limits.TIME_MAX)
             throw new Refused(Reject.INVALID_VALUE, at + ": time outside years 0001..9999");
@@ -160,7 +169,7 @@ final class EventCodec {
     private void read(GenericRecord r, Event ev, String parent, int index) throws Refused {
         for (Schema.Field f : r.getSchema().getFields()) {
             Object v = r.get(f.pos());
-            String at = where(parent, index, f.name());
+            At at = new At(parent, index, f.name());
             switch (f.name()) {
             case "type" -> {
                 if (!str(v, at, true).equals(ev.type.kebab))
@@ -175,10 +184,10 @@ final class EventCodec {
             case "causation_id" -> ev.causationId = str(v, at, true);
             case "actor" -> {
                 GenericRecord a = (GenericRecord) v;
-                ev.actorUserId = str(a.get("user_id"), "actor.user_id", true);
+                ev.actorUserId = str(a.get("user_id"), new At("actor", -1, "user_id"), true);
                 ev.roles.clear();
                 for (Object role : (List<?>) a.get("roles"))
-                    ev.roles.add(str(role, "actor.roles", false));
+                    ev.roles.add(str(role, new At("actor", -1, "roles"), false));
             }
             case "partner_region" -> ev.partnerRegion = str(v, at, true);
             case "customer_tenant_region" -> ev.customerTenantRegion = str(v, at, true);
@@ -224,7 +233,7 @@ final class EventCodec {
         boolean requested = parent.equals("source_subscriptions");
         for (Schema.Field f : r.getSchema().getFields()) {
             Object v = r.get(f.pos());
-            String at = where(parent, k, f.name());
+            At at = new At(parent, k, f.name());
             switch (f.name()) {
             case "subscription_id" -> {
                 if (requested)

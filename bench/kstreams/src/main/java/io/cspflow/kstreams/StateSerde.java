@@ -32,9 +32,43 @@ final class StateSerde implements Serde<Migration> {
     private final Schema subSchema;
     private final Schema discSchema;
     private final Schema hashSchema;
+    private final Schema statusSchema;
+    private final Schema channelSchema;
+    private final Schema sourceSchema;
+    private final Schema targetSchema;
     private final GenericDatumWriter<GenericRecord> writer;
     private final GenericDatumReader<GenericRecord> reader;
     private final ThreadLocal<BinaryEncoder> encoders = new ThreadLocal<>();
+
+    // Field positions: the constructor checks the schema has exactly these
+    // fields in this order (as schemas/avro_state.c does), so records are
+    // read and written by position, not by name (a map lookup per field).
+    private static final String[] TOP = {
+        "partner_id", "customer_tenant_id", "status", "opened_by", "opened_at",
+        "updated_at", "multi_channel", "delegated_admin", "subs", "discontinued",
+        "handled", "applied", "last_input_offset"};
+    private static final int PARTNER = 0, TENANT = 1, STATUS = 2, OPENED_BY = 3,
+        OPENED_AT = 4, UPDATED_AT = 5, MULTI = 6, DELEGATED = 7, SUBS = 8, DISC = 9,
+        HANDLED = 10, APPLIED = 11, OFFSET = 12;
+    private static final String[] SUB = {
+        "source_subscription_id", "offer_id", "quantity", "channel", "expires_at",
+        "source", "target", "target_offer_id", "request_id", "requests", "failures",
+        "subscription_id", "provisioned_offer_id", "provisioned_quantity",
+        "licenses_reassigned"};
+    private static final int S_ID = 0, S_OFFER = 1, S_QTY = 2, S_CHANNEL = 3,
+        S_EXPIRES = 4, S_SOURCE = 5, S_TARGET = 6, S_TARGET_OFFER = 7, S_REQUEST = 8,
+        S_REQUESTS = 9, S_FAILURES = 10, S_NEW_ID = 11, S_NEW_OFFER = 12, S_NEW_QTY = 13,
+        S_REASSIGNED = 14;
+    private static final String[] DISCONTINUED = {"offer_id", "successor_offer_id"};
+
+    private static void checkLayout(Schema s, String[] names) {
+        List<Schema.Field> f = s.getFields();
+        for (int i = 0; i < Math.max(f.size(), names.length); i++)
+            if (i >= f.size() || i >= names.length || !f.get(i).name().equals(names[i]))
+                throw new IllegalStateException("schemas/avro/migration-state.avsc: "
+                    + s.getName() + " field " + i + " is not " + (i < names.length
+                        ? names[i] : "expected") + " (StateSerde)");
+    }
     private final ThreadLocal<BinaryDecoder> decoders = new ThreadLocal<>();
 
     StateSerde(Schemas schemas) {
@@ -45,6 +79,13 @@ final class StateSerde implements Serde<Migration> {
         hashSchema = schema.getField("handled").schema().getElementType();
         writer = new GenericDatumWriter<>(schema);
         reader = new GenericDatumReader<>(schema);
+        checkLayout(schema, TOP);
+        checkLayout(subSchema, SUB);
+        checkLayout(discSchema, DISCONTINUED);
+        statusSchema = fieldSchema(schema, "status");
+        channelSchema = fieldSchema(subSchema, "channel");
+        sourceSchema = fieldSchema(subSchema, "source");
+        targetSchema = fieldSchema(subSchema, "target");
     }
 
     private static GenericData.EnumSymbol sym(Schema s, Enum<?> e) {
@@ -57,46 +98,46 @@ final class StateSerde implements Serde<Migration> {
 
     byte[] encode(Migration m) {
         GenericData.Record r = new GenericData.Record(schema);
-        r.put("partner_id", m.partnerId);
-        r.put("customer_tenant_id", m.customerTenantId);
-        r.put("status", sym(fieldSchema(schema, "status"), m.status));
-        r.put("opened_by", m.openedBy);
-        r.put("opened_at", m.openedAt);
-        r.put("updated_at", m.updatedAt);
-        r.put("multi_channel", m.multiChannel);
-        r.put("delegated_admin", m.delegatedAdmin);
+        r.put(PARTNER, m.partnerId);
+        r.put(TENANT, m.customerTenantId);
+        r.put(STATUS, sym(statusSchema, m.status));
+        r.put(OPENED_BY, m.openedBy);
+        r.put(OPENED_AT, m.openedAt);
+        r.put(UPDATED_AT, m.updatedAt);
+        r.put(MULTI, m.multiChannel);
+        r.put(DELEGATED, m.delegatedAdmin);
         GenericData.Array<GenericRecord> subs =
             new GenericData.Array<>(m.subs.length, fieldSchema(schema, "subs"));
         for (Migration.Sub s : m.subs) {
             GenericData.Record e = new GenericData.Record(subSchema);
-            e.put("source_subscription_id", s.sourceSubscriptionId);
-            e.put("offer_id", s.offerId);
-            e.put("quantity", s.quantity);
-            Schema ch = fieldSchema(subSchema, "channel");
-            e.put("channel", new GenericData.EnumSymbol(ch, ch.getEnumSymbols().get(s.channel)));
-            e.put("expires_at", s.expiresAt);
-            e.put("source", sym(fieldSchema(subSchema, "source"), s.source));
-            e.put("target", sym(fieldSchema(subSchema, "target"), s.target));
-            e.put("target_offer_id", s.targetOfferId);
-            e.put("request_id", s.requestId);
-            e.put("requests", s.requests);
-            e.put("failures", s.failures);
-            e.put("subscription_id", s.subscriptionId);
-            e.put("provisioned_offer_id", s.provisionedOfferId);
-            e.put("provisioned_quantity", s.provisionedQuantity);
-            e.put("licenses_reassigned", s.licensesReassigned);
+            e.put(S_ID, s.sourceSubscriptionId);
+            e.put(S_OFFER, s.offerId);
+            e.put(S_QTY, s.quantity);
+            e.put(S_CHANNEL, new GenericData.EnumSymbol(
+                channelSchema, channelSchema.getEnumSymbols().get(s.channel)));
+            e.put(S_EXPIRES, s.expiresAt);
+            e.put(S_SOURCE, sym(sourceSchema, s.source));
+            e.put(S_TARGET, sym(targetSchema, s.target));
+            e.put(S_TARGET_OFFER, s.targetOfferId);
+            e.put(S_REQUEST, s.requestId);
+            e.put(S_REQUESTS, s.requests);
+            e.put(S_FAILURES, s.failures);
+            e.put(S_NEW_ID, s.subscriptionId);
+            e.put(S_NEW_OFFER, s.provisionedOfferId);
+            e.put(S_NEW_QTY, s.provisionedQuantity);
+            e.put(S_REASSIGNED, s.licensesReassigned);
             subs.add(e);
         }
-        r.put("subs", subs);
+        r.put(SUBS, subs);
         GenericData.Array<GenericRecord> disc = new GenericData.Array<>(
             m.discontinued.size(), fieldSchema(schema, "discontinued"));
         for (Migration.Discontinued d : m.discontinued) {
             GenericData.Record e = new GenericData.Record(discSchema);
-            e.put("offer_id", d.offerId);
-            e.put("successor_offer_id", d.successorOfferId);
+            e.put(0, d.offerId);
+            e.put(1, d.successorOfferId);
             disc.add(e);
         }
-        r.put("discontinued", disc);
+        r.put(DISC, disc);
         GenericData.Array<GenericFixed> handled =
             new GenericData.Array<>(m.nHandled, fieldSchema(schema, "handled"));
         for (int i = 0; i < m.nHandled; i++) {
@@ -107,9 +148,9 @@ final class StateSerde implements Serde<Migration> {
             }
             handled.add(new GenericData.Fixed(hashSchema, h));
         }
-        r.put("handled", handled);
-        r.put("applied", m.applied);
-        r.put("last_input_offset", m.lastInputOffset);
+        r.put(HANDLED, handled);
+        r.put(APPLIED, m.applied);
+        r.put(OFFSET, m.lastInputOffset);
 
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         byte[] header = new byte[Schemas.HEADER_SIZE];
@@ -140,42 +181,42 @@ final class StateSerde implements Serde<Migration> {
         } catch (IOException | RuntimeException e) {
             throw new SerializationException("MigrationState: " + e, e);
         }
-        Migration m = new Migration(r.get("partner_id").toString(),
-                                    r.get("customer_tenant_id").toString());
-        m.status = Status.values()[ordinal(r, "status")];
-        m.openedBy = r.get("opened_by").toString();
-        m.openedAt = (Long) r.get("opened_at");
-        m.updatedAt = (Long) r.get("updated_at");
-        m.multiChannel = (Boolean) r.get("multi_channel");
-        m.delegatedAdmin = (Boolean) r.get("delegated_admin");
-        List<?> subs = (List<?>) r.get("subs");
+        Migration m = new Migration(r.get(PARTNER).toString(),
+                                    r.get(TENANT).toString());
+        m.status = Status.values()[ordinal(r, STATUS)];
+        m.openedBy = r.get(OPENED_BY).toString();
+        m.openedAt = (Long) r.get(OPENED_AT);
+        m.updatedAt = (Long) r.get(UPDATED_AT);
+        m.multiChannel = (Boolean) r.get(MULTI);
+        m.delegatedAdmin = (Boolean) r.get(DELEGATED);
+        List<?> subs = (List<?>) r.get(SUBS);
         m.subs = new Migration.Sub[subs.size()];
         for (int i = 0; i < m.subs.length; i++) {
             GenericRecord e = (GenericRecord) subs.get(i);
             Migration.Sub s = new Migration.Sub();
-            s.sourceSubscriptionId = e.get("source_subscription_id").toString();
-            s.offerId = e.get("offer_id").toString();
-            s.quantity = (Integer) e.get("quantity");
-            s.channel = ordinal(e, "channel");
-            s.expiresAt = (Long) e.get("expires_at");
-            s.source = Source.values()[ordinal(e, "source")];
-            s.target = Target.values()[ordinal(e, "target")];
-            s.targetOfferId = e.get("target_offer_id").toString();
-            s.requestId = e.get("request_id").toString();
-            s.requests = (Long) e.get("requests");
-            s.failures = (Long) e.get("failures");
-            s.subscriptionId = e.get("subscription_id").toString();
-            s.provisionedOfferId = e.get("provisioned_offer_id").toString();
-            s.provisionedQuantity = (Integer) e.get("provisioned_quantity");
-            s.licensesReassigned = (Boolean) e.get("licenses_reassigned");
+            s.sourceSubscriptionId = e.get(S_ID).toString();
+            s.offerId = e.get(S_OFFER).toString();
+            s.quantity = (Integer) e.get(S_QTY);
+            s.channel = ordinal(e, S_CHANNEL);
+            s.expiresAt = (Long) e.get(S_EXPIRES);
+            s.source = Source.values()[ordinal(e, S_SOURCE)];
+            s.target = Target.values()[ordinal(e, S_TARGET)];
+            s.targetOfferId = e.get(S_TARGET_OFFER).toString();
+            s.requestId = e.get(S_REQUEST).toString();
+            s.requests = (Long) e.get(S_REQUESTS);
+            s.failures = (Long) e.get(S_FAILURES);
+            s.subscriptionId = e.get(S_NEW_ID).toString();
+            s.provisionedOfferId = e.get(S_NEW_OFFER).toString();
+            s.provisionedQuantity = (Integer) e.get(S_NEW_QTY);
+            s.licensesReassigned = (Boolean) e.get(S_REASSIGNED);
             m.subs[i] = s;
         }
-        for (Object o : (List<?>) r.get("discontinued")) {
+        for (Object o : (List<?>) r.get(DISC)) {
             GenericRecord e = (GenericRecord) o;
             m.discontinued.add(new Migration.Discontinued(
-                e.get("offer_id").toString(), e.get("successor_offer_id").toString()));
+                e.get(0).toString(), e.get(1).toString()));
         }
-        List<?> handled = (List<?>) r.get("handled");
+        List<?> handled = (List<?>) r.get(HANDLED);
         m.handled = new long[Math.max(32, 2 * handled.size())];
         for (Object o : handled) {
             byte[] h = ((GenericFixed) o).bytes();
@@ -186,13 +227,14 @@ final class StateSerde implements Serde<Migration> {
             }
             m.handledAdd(hi, lo);
         }
-        m.applied = (Long) r.get("applied");
-        m.lastInputOffset = (Long) r.get("last_input_offset");
+        m.applied = (Long) r.get(APPLIED);
+        m.lastInputOffset = (Long) r.get(OFFSET);
         return m;
     }
 
-    private static int ordinal(GenericRecord r, String field) {
-        return r.getSchema().getField(field).schema().getEnumOrdinal(r.get(field).toString());
+    private static int ordinal(GenericRecord r, int pos) {
+        return ((GenericData.EnumSymbol) r.get(pos)).getSchema()
+            .getEnumOrdinal(r.get(pos).toString());
     }
 
     @Override
