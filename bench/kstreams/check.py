@@ -337,17 +337,23 @@ def main():
             cases.append(Case(rep, binary, f"fuzz-{a.fuzz}-seed{a.seed}", inp, catalog))
     cases = [c for c in cases if c.ok]
     # side by side, each on its own topics
-    for c in cases:
-        c.start()
-    while True:
-        running = [c for c in cases if c.proc]
-        if not running:
-            break
-        for c in running:
-            c.stop(rep, timeout=600)
-            c.proc = None
-            if c.more() and c.produce(rep):
-                c.start()
+    try:
+        for c in cases:
+            c.start()
+        while True:
+            running = [c for c in cases if c.proc]
+            if not running:
+                break
+            for c in running:
+                c.stop(rep, timeout=600)
+                c.proc = None
+                if c.more() and c.produce(rep):
+                    c.start()
+    finally:  # no JVM left behind, whatever happened
+        for c in cases:
+            if c.proc and c.proc.poll() is None:
+                c.proc.kill()
+                c.proc.wait()
     for c in cases:
         rep.note(f"{c.name}: {c.n_in} input records")
         c.check(rep, counts)
