@@ -114,6 +114,12 @@ void cf_rjson_free(cf_rjson_t *rj) {
 json_t *cf_rjson_deref(const cf_rjson_t *rj, json_t *t) {
         const char *s;
 
+        for (int i = 0; i < 8 && json_is_object(t); i++) { /* {"type": {...}} */
+                json_t *inner = json_object_get(t, "type");
+                if (!json_is_object(inner) && !json_is_array(inner))
+                        break;
+                t = inner;
+        }
         if (json_is_object(t) && json_is_string(json_object_get(t, "type")) &&
             !json_object_get(t, "name") &&
             !is_primitive(json_string_value(json_object_get(t, "type"))) &&

@@ -63,13 +63,17 @@ class Registry:
         deadline = time.monotonic() + 20
         while True:
             try:
-                self.call("GET", "/_test/stats")
-                return
+                # ours, not another test's double on the same port
+                if self.call("GET", "/_test/stats").get("pid") == self.proc.pid:
+                    return
             except OSError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    self.stop()
-                    raise RuntimeError(f"fake registry on port {port} did not start")
-                time.sleep(0.1)
+                pass
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError(
+                    f"fake registry did not start on port {port} (taken? "
+                    f"set CSPFLOW_REGISTRY_KAFKA_TEST_PORT)")
+            time.sleep(0.1)
 
     def call(self, method, path, body=None):
         data = None if body is None else json.dumps(body).encode()

@@ -33,7 +33,9 @@ Fault switches for tests, under /_test (not part of the registry API):
                                                    at least B bytes
                       {"forget_ids": true}         GET /schemas/ids/* -> 404
   DELETE /_test/faults                             all switches off
-  GET /_test/stats    {"requests": N, "by_path": {...}} (faults included)
+  GET /_test/stats    {"requests": N, "by_path": {...}, "pid": P}
+                      (faults included; a test checks P is the process
+                      it started, not another one on the same port)
 
 Run: fake_registry.py [--port P] [--port-file F] [--basic-auth U:P]
 Port: --port, else $CSPFLOW_FAKE_REGISTRY_PORT, else 18100; 0 picks a free
@@ -251,7 +253,8 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_test/stats" and method == "GET":
             with st.lock:
                 return self.answer(200, {"requests": st.requests,
-                                         "by_path": dict(st.by_path)})
+                                         "by_path": dict(st.by_path),
+                                         "pid": os.getpid()})
         return self.error(404, 404, "Not found")
 
 
@@ -263,7 +266,10 @@ def main():
     ap.add_argument("--port-file")
     ap.add_argument("--basic-auth")
     a = ap.parse_args()
-    srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
+    try:
+        srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
+    except OSError as e:
+        sys.exit(f"fake-registry: cannot listen on 127.0.0.1:{a.port}: {e}")
     srv.daemon_threads = True
     srv.state = State()
     srv.basic_auth = a.basic_auth

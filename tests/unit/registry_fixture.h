@@ -31,6 +31,14 @@ static inline void sleep_ms(long ms) {
         nanosleep(&ts, NULL);
 }
 
+static inline void fake_stop(fake_t *f) {
+        if (f->pid > 0) {
+                kill(f->pid, SIGTERM);
+                waitpid(f->pid, NULL, 0);
+                f->pid = 0;
+        }
+}
+
 /* Starts the test double; waits until it accepts a request. */
 static inline int fake_start(fake_t *f, int port, const char *auth) {
         char portstr[16], cmd[256];
@@ -51,23 +59,27 @@ static inline int fake_start(fake_t *f, int port, const char *auth) {
                                portstr, (char *)NULL);
                 _exit(127);
         }
+        /* ready when the double that answers is the one started here
+         * (not another test's on the same port) */
         snprintf(cmd, sizeof(cmd),
-                 "curl -s -o /dev/null http://127.0.0.1:%d/_test/stats", port);
+                 "curl -s http://127.0.0.1:%d/_test/stats | "
+                 "grep -q '\"pid\": %ld[,}]'",
+                 port, (long)f->pid);
         for (int i = 0; i < 100; i++) {
                 if (system(cmd) == 0)
                         return 0;
+                if (waitpid(f->pid, NULL, WNOHANG) == f->pid) {
+                        f->pid = 0;
+                        break;
+                }
                 sleep_ms(100);
         }
-        fprintf(stderr, "fake registry on port %d did not start\n", port);
+        fprintf(stderr,
+                "fake registry did not start on port %d (taken? set "
+                "CSPFLOW_REGISTRY_TEST_PORT)\n",
+                port);
+        fake_stop(f);
         return -1;
-}
-
-static inline void fake_stop(fake_t *f) {
-        if (f->pid > 0) {
-                kill(f->pid, SIGTERM);
-                waitpid(f->pid, NULL, 0);
-                f->pid = 0;
-        }
 }
 
 /* POST/DELETE to the double's /_test/faults. */
