@@ -49,6 +49,32 @@ bool cf_str_replace(char **dst, const char *src) {
         return true;
 }
 
+bool cf_str_replace_n(char **dst, const char *src, size_t n) {
+        char *p = malloc(n + 1);
+        if (!p)
+                return false;
+        if (n)
+                memcpy(p, src, n);
+        p[n] = '\0';
+        free(*dst);
+        *dst = p;
+        return true;
+}
+
+size_t cf_fmt_u64(char *buf, size_t size, uint64_t v) {
+        char tmp[20];
+        size_t n = 0;
+        do {
+                tmp[n++] = (char)('0' + v % 10);
+                v /= 10;
+        } while (v);
+        for (size_t i = 0; i < n && i + 1 < size; i++)
+                buf[i] = tmp[n - 1 - i];
+        if (size > 0)
+                buf[n < size ? n : size - 1] = '\0';
+        return n;
+}
+
 bool cf_parse_long(const char *s, long min, long max, long *out) {
         char *end = NULL;
         long v;

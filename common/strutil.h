@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /** Copies src into dst (dst_size bytes), always NUL-terminating.
  *  Returns false when src did not fit (dst then holds a truncated copy). */
@@ -21,6 +22,13 @@ char *cf_strdup(const char *s);
 /** Replaces *dst (freed) with a heap copy of src ("" when src is NULL).
  *  Returns false on allocation failure, *dst then unchanged. */
 bool cf_str_replace(char **dst, const char *src);
+
+/** Same with the n bytes of src (need not be NUL-terminated; the copy is). */
+bool cf_str_replace_n(char **dst, const char *src, size_t n);
+
+/** v in decimal into buf (NUL-terminated), as snprintf(buf, size, "%llu")
+ *  writes it without printf; returns the full length. */
+size_t cf_fmt_u64(char *buf, size_t size, uint64_t v);
 
 /** Parses a whole decimal string into *out within [min, max].
  *  Returns false on any junk, sign error or overflow (atoi's replacement). */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "avro_bin.h"
 #include "avro_int.h"
 #include "common/cf_time.h"
 #include "common/strutil.h"
@@ -178,9 +179,20 @@ const char *cf_avro_audit_text(const cf_avro_t *av, size_t *len) {
         return av->audit.text;
 }
 
-/* ---- encoding ---- */
+/* ---- encoding ----
+ * Every field is capped, so room for the whole record but the output
+ * lists is reserved at once, and each list's before it; fields are then
+ * written through e->p. */
+
+#define STR_ROOM(cap) CF_AVRO_STR_ROOM(cap)
+#define NUM_ROOM      10
+#define FIXED_ROOM                                                             \
+        (4 * STR_ROOM(CF_ID_MAX) + STR_ROOM(CF_AUDIT_KEY_MAX) +                \
+         2 * STR_ROOM(CF_ID_MAX) + STR_ROOM(CF_TEXT_MAX) + 12 * NUM_ROOM)
 
 typedef struct aenc_s {
+        cf_buf_t *out;
+        uint8_t *p;
         char *errstr;
         size_t errstr_size;
 } aenc_t;
@@ -191,65 +203,64 @@ static cf_err_t aenc_fail(aenc_t *e, int idx, const char *what) {
         return CF_ERR_INVALID;
 }
 
-static cf_err_t field(aenc_t *e, avro_value_t *rec, int idx, avro_value_t *v) {
-        return avro_value_get_by_index(rec, idx, v, NULL)
-                   ? aenc_fail(e, idx, "avro-c")
-                   : CF_OK;
-}
-
-static cf_err_t set_str(aenc_t *e, int idx, avro_value_t *v, const char *s) {
-        size_t n = cf_strnlen(s, layout[idx].cap + 1);
-        if (n > layout[idx].cap)
-                return aenc_fail(e, idx, "string over its cap");
-        return avro_value_set_string_len(v, s, n + 1)
-                   ? aenc_fail(e, idx, "avro-c")
-                   : CF_OK;
-}
-
-/* A nullable string: "" is null. */
-static cf_err_t put_opt_str(aenc_t *e, avro_value_t *rec, int idx,
-                            const char *s) {
-        avro_value_t u, b;
-        cf_err_t err = field(e, rec, idx, &u);
-        if (err != CF_OK)
+/* Keeps what is written and makes room for n more bytes (field idx next). */
+static cf_err_t room(aenc_t *e, int idx, size_t n) {
+        cf_err_t err;
+        cf_avro_w_commit(e->out, e->p);
+        if ((err = cf_buf_reserve(e->out, n)) != CF_OK) {
+                cf_errstr_set(
+                    e->errstr, e->errstr_size, "audit %s: %s", layout[idx].name,
+                    err == CF_ERR_LIMIT ? "encoded record over the buffer's cap"
+                                        : "out of memory");
                 return err;
-        if (!*s)
-                return avro_value_set_branch(&u, 0, &b) ||
-                               avro_value_set_null(&b)
-                           ? aenc_fail(e, idx, "avro-c")
-                           : CF_OK;
-        if (avro_value_set_branch(&u, 1, &b) != 0)
-                return aenc_fail(e, idx, "avro-c");
-        return set_str(e, idx, &b, s);
-}
-
-static cf_err_t put_str(aenc_t *e, avro_value_t *rec, int idx, const char *s) {
-        avro_value_t v;
-        cf_err_t err = field(e, rec, idx, &v);
-        return err != CF_OK ? err : set_str(e, idx, &v, s);
-}
-
-static cf_err_t put_list(aenc_t *e, avro_value_t *rec, int idx,
-                         const cf_id_t *list, size_t n) {
-        avro_value_t arr, el;
-        cf_err_t err = field(e, rec, idx, &arr);
-        if (err != CF_OK)
-                return err;
-        if (n > CF_AUDIT_OUTPUTS_MAX)
-                return aenc_fail(e, idx, "too many outputs");
-        for (size_t i = 0; i < n; i++) {
-                size_t len = cf_strnlen(list[i], CF_ID_MAX + 1);
-                if (len > CF_ID_MAX)
-                        return aenc_fail(e, idx, "string over its cap");
-                if (avro_value_append(&arr, &el, NULL) != 0 ||
-                    avro_value_set_string_len(&el, list[i], len + 1) != 0)
-                        return aenc_fail(e, idx, "avro-c");
         }
+        e->p = e->out->data + e->out->len;
         return CF_OK;
 }
 
-static cf_err_t put_audit(aenc_t *e, avro_value_t *r, const cf_audit_t *a) {
-        avro_value_t v, b;
+static cf_err_t put_str_cap(aenc_t *e, int idx, const char *s, size_t cap) {
+        size_t n = cf_strnlen(s, cap + 1);
+        if (n > cap)
+                return aenc_fail(e, idx, "string over its cap");
+        e->p = cf_avro_w_bytes(e->p, s, n);
+        return CF_OK;
+}
+
+static cf_err_t put_str(aenc_t *e, int idx, const char *s) {
+        return put_str_cap(e, idx, s, layout[idx].cap);
+}
+
+/* A nullable string: "" is null. */
+static cf_err_t put_opt_str(aenc_t *e, int idx, const char *s) {
+        if (!*s) {
+                *e->p++ = 0;
+                return CF_OK;
+        }
+        *e->p++ = 2; /* branch 1, zig-zag */
+        return put_str(e, idx, s);
+}
+
+static void put_long(aenc_t *e, int64_t v) {
+        e->p = cf_avro_w_long(e->p, v);
+}
+
+static cf_err_t put_list(aenc_t *e, int idx, const cf_id_t *list, size_t n) {
+        cf_err_t err;
+        if (n > CF_AUDIT_OUTPUTS_MAX)
+                return aenc_fail(e, idx, "too many outputs");
+        if ((err = room(e, idx, 2 * NUM_ROOM + n * STR_ROOM(CF_ID_MAX))) !=
+            CF_OK)
+                return err;
+        if (n > 0)
+                put_long(e, (int64_t)n);
+        for (size_t i = 0; i < n; i++)
+                if ((err = put_str_cap(e, idx, list[i], CF_ID_MAX)) != CF_OK)
+                        return err;
+        put_long(e, 0);
+        return CF_OK;
+}
+
+static cf_err_t put_audit(aenc_t *e, const cf_audit_t *a) {
         cf_err_t err;
 
         if ((unsigned)a->verdict >= N_VERDICTS)
@@ -257,56 +268,47 @@ static cf_err_t put_audit(aenc_t *e, avro_value_t *r, const cf_audit_t *a) {
         if (a->has_occurred_at &&
             (a->occurred_at < CF_TIME_MIN || a->occurred_at > CF_TIME_MAX))
                 return aenc_fail(e, AU_OCCURRED, "time out of range");
-        if ((err = put_opt_str(e, r, AU_EVENT_ID, a->event_id)) ||
-            (err = put_opt_str(e, r, AU_EVENT_TYPE, a->event_type)) ||
-            (err = put_opt_str(e, r, AU_KEY, a->key)))
+        if ((err = room(e, AU_EVENT_ID, FIXED_ROOM)) ||
+            (err = put_opt_str(e, AU_EVENT_ID, a->event_id)) ||
+            (err = put_opt_str(e, AU_EVENT_TYPE, a->event_type)) ||
+            (err = put_opt_str(e, AU_KEY, a->key)))
                 return err;
-        if ((err = field(e, r, AU_PARTITION, &v)) != CF_OK)
+        put_long(e, a->source_partition);
+        put_long(e, a->source_offset);
+        put_long(e, (int64_t)a->verdict);
+        if ((err = put_opt_str(e, AU_REASON, a->reason)) ||
+            (err = put_opt_str(e, AU_DETAIL, a->detail)) ||
+            (err = put_str(e, AU_BEFORE, a->status_before)) ||
+            (err = put_str(e, AU_AFTER, a->status_after)))
                 return err;
-        if (avro_value_set_int(&v, a->source_partition) != 0)
-                return aenc_fail(e, AU_PARTITION, "avro-c");
-        if ((err = field(e, r, AU_OFFSET, &v)) != CF_OK)
+        put_long(e, a->rule);
+        put_long(e, a->has_occurred_at ? 1 : 0);
+        if (a->has_occurred_at)
+                put_long(e, a->occurred_at);
+        if ((err = put_list(e, AU_OUT_IDS, a->output_ids, a->n_outputs)) ||
+            (err = put_list(e, AU_OUT_TYPES, a->output_types, a->n_outputs)))
                 return err;
-        if (avro_value_set_long(&v, a->source_offset) != 0)
-                return aenc_fail(e, AU_OFFSET, "avro-c");
-        if ((err = field(e, r, AU_VERDICT, &v)) != CF_OK)
-                return err;
-        if (avro_value_set_enum(&v, (int)a->verdict) != 0)
-                return aenc_fail(e, AU_VERDICT, "avro-c");
-        if ((err = put_opt_str(e, r, AU_REASON, a->reason)) ||
-            (err = put_opt_str(e, r, AU_DETAIL, a->detail)) ||
-            (err = put_str(e, r, AU_BEFORE, a->status_before)) ||
-            (err = put_str(e, r, AU_AFTER, a->status_after)))
-                return err;
-        if ((err = field(e, r, AU_RULE, &v)) != CF_OK)
-                return err;
-        if (avro_value_set_int(&v, a->rule) != 0)
-                return aenc_fail(e, AU_RULE, "avro-c");
-        if ((err = field(e, r, AU_OCCURRED, &v)) != CF_OK)
-                return err;
-        if (avro_value_set_branch(&v, a->has_occurred_at ? 1 : 0, &b) != 0 ||
-            (a->has_occurred_at ? avro_value_set_long(&b, a->occurred_at)
-                                : avro_value_set_null(&b)) != 0)
-                return aenc_fail(e, AU_OCCURRED, "avro-c");
-        if ((err = put_list(e, r, AU_OUT_IDS, a->output_ids, a->n_outputs)) ||
-            (err = put_list(e, r, AU_OUT_TYPES, a->output_types, a->n_outputs)))
-                return err;
+        cf_avro_w_commit(e->out, e->p);
         return CF_OK;
 }
 
 cf_err_t cf_avro_encode_audit_body(cf_avro_t *av, const cf_audit_t *a,
                                    cf_buf_t *out, char *errstr,
                                    size_t errstr_size) {
-        aenc_t e = {errstr, errstr_size};
+        aenc_t e = {out, NULL, errstr, errstr_size};
         size_t mark = out->len;
         cf_err_t err;
 
-        avro_value_reset(&av->audit.value);
-        err = put_audit(&e, &av->audit.value, a);
-        if (err == CF_OK)
-                err = cf_avro_write_value(av, &av->audit, out, errstr,
-                                          errstr_size);
-        if (err != CF_OK && out->data) {
+        (void)av; /* the layout is fixed here, checked by cf_avro_new() */
+        if ((err = cf_buf_reserve(out, 0)) != CF_OK) { /* data != NULL */
+                cf_errstr_set(errstr, errstr_size, "%s",
+                              err == CF_ERR_LIMIT ? "buffer cap reached"
+                                                  : "out of memory");
+                return err;
+        }
+        e.p = out->data + out->len;
+        err = put_audit(&e, a);
+        if (err != CF_OK) {
                 out->len = mark;
                 out->data[mark] = '\0';
         }
@@ -334,87 +336,140 @@ cf_err_t cf_avro_encode_audit(cf_avro_t *av, const cf_audit_t *a, cf_buf_t *out,
 
 /* ---- decoding ---- */
 
+/* The body is read in field order into views first (the bounds check has
+ * proved its shape), then judged field by field in the order the checks
+ * have always run. */
+typedef struct astr_s {
+        bool is_null;
+        const char *s;
+        size_t n;
+} astr_t;
+
+typedef struct aview_s {
+        astr_t str[AU__N]; /* the string fields, by index */
+        int64_t partition, offset, verdict, rule, occurred;
+        bool occurred_null;
+        cf_avro_rd_t ids, types; /* at the start of each list */
+} aview_t;
+
 static cf_reject_t adec_fail(char *detail, size_t size, int idx, cf_reject_t r,
                              const char *what) {
         cf_errstr_set(detail, size, "audit %s: %s", layout[idx].name, what);
         return r;
 }
 
-/* Copies an Avro string of at most cap bytes into dst (cap + 1 bytes). */
-static cf_reject_t get_str(avro_value_t *v, int idx, char *dst, size_t cap,
+static void rd_opt(cf_avro_rd_t *rd, astr_t *v) {
+        v->is_null = cf_avro_rd_long(rd) == 0;
+        if (!v->is_null)
+                cf_avro_rd_string(rd, &v->s, &v->n);
+}
+
+/* Skips a list of strings, leaving *start at its beginning. */
+static void rd_skip_list(cf_avro_rd_t *rd, cf_avro_rd_t *start) {
+        int64_t block;
+        *start = *rd;
+        while ((block = cf_avro_rd_block(rd)) > 0)
+                for (int64_t i = 0; i < block && rd->ok; i++) {
+                        const char *s;
+                        size_t n;
+                        cf_avro_rd_string(rd, &s, &n);
+                }
+}
+
+static bool read_view(const uint8_t *body, size_t len, aview_t *v) {
+        cf_avro_rd_t rd;
+
+        memset(v, 0, sizeof(*v));
+        cf_avro_rd_init(&rd, body, len);
+        rd_opt(&rd, &v->str[AU_EVENT_ID]);
+        rd_opt(&rd, &v->str[AU_EVENT_TYPE]);
+        rd_opt(&rd, &v->str[AU_KEY]);
+        v->partition = cf_avro_rd_long(&rd);
+        v->offset = cf_avro_rd_long(&rd);
+        v->verdict = cf_avro_rd_long(&rd);
+        rd_opt(&rd, &v->str[AU_REASON]);
+        rd_opt(&rd, &v->str[AU_DETAIL]);
+        cf_avro_rd_string(&rd, &v->str[AU_BEFORE].s, &v->str[AU_BEFORE].n);
+        cf_avro_rd_string(&rd, &v->str[AU_AFTER].s, &v->str[AU_AFTER].n);
+        v->rule = cf_avro_rd_long(&rd);
+        v->occurred_null = cf_avro_rd_long(&rd) == 0;
+        if (!v->occurred_null)
+                v->occurred = cf_avro_rd_long(&rd);
+        rd_skip_list(&rd, &v->ids);
+        rd_skip_list(&rd, &v->types);
+        return rd.ok && rd.p == rd.end;
+}
+
+/* Copies a string of at most cap bytes into dst (cap + 1 bytes). */
+static cf_reject_t get_str(const astr_t *v, int idx, char *dst, size_t cap,
                            char *detail, size_t detail_size) {
-        const char *s = NULL;
-        size_t size = 0;
-        if (avro_value_get_string(v, &s, &size) != 0 || !s || size == 0)
-                return adec_fail(detail, detail_size, idx, CF_REJ_MALFORMED,
-                                 "not a string");
-        if (size - 1 > cap)
+        if (v->n > cap)
                 return adec_fail(detail, detail_size, idx, CF_REJ_OVER_LIMIT,
                                  "string over its cap");
-        if (memchr(s, '\0', size - 1))
+        if (memchr(v->s, '\0', v->n))
                 return adec_fail(detail, detail_size, idx, CF_REJ_INVALID_VALUE,
                                  "contains a NUL character");
-        memcpy(dst, s, size); /* size counts the NUL */
+        memcpy(dst, v->s, v->n);
+        dst[v->n] = '\0';
         return CF_REJ_NONE;
 }
 
-/* A nullable field: *v is its non-null branch, *is_null says. */
-static cf_reject_t get_opt(avro_value_t *rec, int idx, avro_value_t *v,
-                           bool *is_null, char *detail, size_t detail_size) {
-        avro_value_t u;
-        int disc = 0;
-        if (avro_value_get_by_index(rec, idx, &u, NULL) != 0 ||
-            avro_value_get_discriminant(&u, &disc) != 0 ||
-            avro_value_get_current_branch(&u, v) != 0)
-                return adec_fail(detail, detail_size, idx, CF_REJ_MALFORMED,
-                                 "bad union");
-        *is_null = disc == 0;
-        return CF_REJ_NONE;
-}
-
-static cf_reject_t get_opt_str(avro_value_t *rec, int idx, char *dst,
+static cf_reject_t get_opt_str(const aview_t *v, int idx, char *dst,
                                char *detail, size_t detail_size) {
-        avro_value_t v;
-        bool is_null = true;
-        cf_reject_t r = get_opt(rec, idx, &v, &is_null, detail, detail_size);
+        cf_reject_t r;
         dst[0] = '\0';
-        if (r != CF_REJ_NONE || is_null)
-                return r;
-        r = get_str(&v, idx, dst, layout[idx].cap, detail, detail_size);
+        if (v->str[idx].is_null)
+                return CF_REJ_NONE;
+        r = get_str(&v->str[idx], idx, dst, layout[idx].cap, detail,
+                    detail_size);
         if (r == CF_REJ_NONE && !dst[0])
                 return adec_fail(detail, detail_size, idx, CF_REJ_INVALID_VALUE,
                                  "empty string (null is written null)");
         return r;
 }
 
-static cf_reject_t get_lists(avro_value_t *rec, cf_audit_t *a, char *detail,
+static size_t list_len(cf_avro_rd_t rd) {
+        size_t n = 0;
+        int64_t block;
+        while ((block = cf_avro_rd_block(&rd)) > 0) {
+                n += (size_t)block;
+                for (int64_t i = 0; i < block && rd.ok; i++) {
+                        const char *s;
+                        size_t len;
+                        cf_avro_rd_string(&rd, &s, &len);
+                }
+        }
+        return n;
+}
+
+/* The next string of a list read from *rd (*left counts what is left of
+ * the current block). */
+static void list_next(cf_avro_rd_t *rd, int64_t *left, astr_t *v) {
+        while (*left == 0 && rd->ok)
+                *left = cf_avro_rd_block(rd);
+        (*left)--;
+        cf_avro_rd_string(rd, &v->s, &v->n);
+}
+
+static cf_reject_t get_lists(aview_t *v, cf_audit_t *a, char *detail,
                              size_t detail_size) {
-        avro_value_t ids, types, el;
-        size_t n = 0, m = 0;
+        size_t n = list_len(v->ids), m = list_len(v->types);
+        int64_t left_ids = 0, left_types = 0;
         cf_id_t id, type;
         cf_reject_t r;
 
-        if (avro_value_get_by_index(rec, AU_OUT_IDS, &ids, NULL) != 0 ||
-            avro_value_get_by_index(rec, AU_OUT_TYPES, &types, NULL) != 0 ||
-            avro_value_get_size(&ids, &n) != 0 ||
-            avro_value_get_size(&types, &m) != 0)
-                return adec_fail(detail, detail_size, AU_OUT_IDS,
-                                 CF_REJ_MALFORMED, "not an array");
         if (n != m)
                 return adec_fail(detail, detail_size, AU_OUT_TYPES,
                                  CF_REJ_INVALID_VALUE,
                                  "not as long as output_event_ids");
         for (size_t i = 0; i < n; i++) {
-                if (avro_value_get_by_index(&ids, i, &el, NULL) != 0)
-                        return adec_fail(detail, detail_size, AU_OUT_IDS,
-                                         CF_REJ_MALFORMED, "missing item");
-                if ((r = get_str(&el, AU_OUT_IDS, id, CF_ID_MAX, detail,
+                astr_t s;
+                list_next(&v->ids, &left_ids, &s);
+                if ((r = get_str(&s, AU_OUT_IDS, id, CF_ID_MAX, detail,
                                  detail_size)))
                         return r;
-                if (avro_value_get_by_index(&types, i, &el, NULL) != 0)
-                        return adec_fail(detail, detail_size, AU_OUT_TYPES,
-                                         CF_REJ_MALFORMED, "missing item");
-                if ((r = get_str(&el, AU_OUT_TYPES, type, CF_ID_MAX, detail,
+                list_next(&v->types, &left_types, &s);
+                if ((r = get_str(&s, AU_OUT_TYPES, type, CF_ID_MAX, detail,
                                  detail_size)))
                         return r;
                 if (!cf_audit_add_output(a, id, type))
@@ -424,76 +479,56 @@ static cf_reject_t get_lists(avro_value_t *rec, cf_audit_t *a, char *detail,
         return CF_REJ_NONE;
 }
 
-static cf_reject_t get_audit(avro_value_t *r, cf_audit_t *a, char *detail,
+static cf_reject_t get_audit(aview_t *v, cf_audit_t *a, char *detail,
                              size_t detail_size) {
-        avro_value_t v;
-        bool is_null = true;
-        int verdict = 0;
         cf_reject_t rj;
 
-        if ((rj = get_opt_str(r, AU_EVENT_ID, a->event_id, detail,
+        if ((rj = get_opt_str(v, AU_EVENT_ID, a->event_id, detail,
                               detail_size)) ||
-            (rj = get_opt_str(r, AU_EVENT_TYPE, a->event_type, detail,
+            (rj = get_opt_str(v, AU_EVENT_TYPE, a->event_type, detail,
                               detail_size)) ||
-            (rj = get_opt_str(r, AU_KEY, a->key, detail, detail_size)) ||
-            (rj = get_opt_str(r, AU_REASON, a->reason, detail, detail_size)) ||
-            (rj = get_opt_str(r, AU_DETAIL, a->detail, detail, detail_size)))
+            (rj = get_opt_str(v, AU_KEY, a->key, detail, detail_size)) ||
+            (rj = get_opt_str(v, AU_REASON, a->reason, detail, detail_size)) ||
+            (rj = get_opt_str(v, AU_DETAIL, a->detail, detail, detail_size)))
                 return rj;
-        if (avro_value_get_by_index(r, AU_PARTITION, &v, NULL) != 0 ||
-            avro_value_get_int(&v, &a->source_partition) != 0)
-                return adec_fail(detail, detail_size, AU_PARTITION,
-                                 CF_REJ_MALFORMED, "not an int");
-        if (avro_value_get_by_index(r, AU_OFFSET, &v, NULL) != 0 ||
-            avro_value_get_long(&v, &a->source_offset) != 0)
-                return adec_fail(detail, detail_size, AU_OFFSET,
-                                 CF_REJ_MALFORMED, "not a long");
-        if (avro_value_get_by_index(r, AU_VERDICT, &v, NULL) != 0 ||
-            avro_value_get_enum(&v, &verdict) != 0 || verdict < 0 ||
-            verdict >= N_VERDICTS)
+        a->source_partition = (int32_t)v->partition;
+        a->source_offset = v->offset;
+        if (v->verdict < 0 || v->verdict >= N_VERDICTS)
                 return adec_fail(detail, detail_size, AU_VERDICT,
                                  CF_REJ_MALFORMED, "bad enum");
-        a->verdict = (cf_verdict_kind_t)verdict;
-        if (avro_value_get_by_index(r, AU_BEFORE, &v, NULL) != 0 ||
-            (rj = get_str(&v, AU_BEFORE, a->status_before, CF_ID_MAX, detail,
-                          detail_size)))
-                return rj ? rj
-                          : adec_fail(detail, detail_size, AU_BEFORE,
-                                      CF_REJ_MALFORMED, "missing");
-        if (avro_value_get_by_index(r, AU_AFTER, &v, NULL) != 0 ||
-            (rj = get_str(&v, AU_AFTER, a->status_after, CF_ID_MAX, detail,
-                          detail_size)))
-                return rj ? rj
-                          : adec_fail(detail, detail_size, AU_AFTER,
-                                      CF_REJ_MALFORMED, "missing");
-        if (avro_value_get_by_index(r, AU_RULE, &v, NULL) != 0 ||
-            avro_value_get_int(&v, &a->rule) != 0)
-                return adec_fail(detail, detail_size, AU_RULE, CF_REJ_MALFORMED,
-                                 "not an int");
-        if ((rj = get_opt(r, AU_OCCURRED, &v, &is_null, detail, detail_size)))
+        a->verdict = (cf_verdict_kind_t)v->verdict;
+        if ((rj = get_str(&v->str[AU_BEFORE], AU_BEFORE, a->status_before,
+                          CF_ID_MAX, detail, detail_size)) ||
+            (rj = get_str(&v->str[AU_AFTER], AU_AFTER, a->status_after,
+                          CF_ID_MAX, detail, detail_size)))
                 return rj;
-        a->has_occurred_at = !is_null;
-        if (!is_null) {
-                if (avro_value_get_long(&v, &a->occurred_at) != 0)
-                        return adec_fail(detail, detail_size, AU_OCCURRED,
-                                         CF_REJ_MALFORMED, "not a long");
+        a->rule = (int32_t)v->rule;
+        a->has_occurred_at = !v->occurred_null;
+        if (!v->occurred_null) {
+                a->occurred_at = v->occurred;
                 if (a->occurred_at < CF_TIME_MIN ||
                     a->occurred_at > CF_TIME_MAX)
                         return adec_fail(detail, detail_size, AU_OCCURRED,
                                          CF_REJ_INVALID_VALUE,
                                          "time out of range");
         }
-        return get_lists(r, a, detail, detail_size);
+        return get_lists(v, a, detail, detail_size);
 }
 
 cf_reject_t cf_avro_decode_audit_body(cf_avro_t *av, const void *body,
                                       size_t len, cf_audit_t *a, char *detail,
                                       size_t detail_size) {
+        aview_t v;
         cf_reject_t r;
 
         cf_audit_reset(a);
-        r = cf_avro_read_value(av, &av->audit, body, len, detail, detail_size);
+        r = cf_avro_check_body(&av->audit, body, len, detail, detail_size);
+        if (r == CF_REJ_NONE && !read_view(body, len, &v)) {
+                cf_errstr_set(detail, detail_size, "audit: unreadable body");
+                r = CF_REJ_MALFORMED;
+        }
         if (r == CF_REJ_NONE)
-                r = get_audit(&av->audit.value, a, detail, detail_size);
+                r = get_audit(&v, a, detail, detail_size);
         if (r != CF_REJ_NONE)
                 cf_audit_reset(a);
         return r;

@@ -1,6 +1,7 @@
 /* cspflow: loading the embedded Avro schemas and checking them against the
- * event tables; reading and writing generic values. Event and state
- * mapping live in avro_event.c and avro_state.c. */
+ * event tables; the bounds check of a body. Event, state and audit mapping
+ * live in avro_event.c, avro_state*.c and audit.c, which write and read the
+ * binary encoding directly (avro_bin.h). */
 #include "avro_codec.h"
 
 #include <stdio.h>
@@ -11,8 +12,6 @@
 #include "avro_int.h"
 #include "canonical.h"
 #include "embedded.h"
-
-static const char empty_src[1];
 
 /* ---- schema vs table ---- */
 
@@ -337,13 +336,6 @@ cf_err_t cf_avro_new(cf_avro_t **out, char *errstr, size_t errstr_size) {
                 cf_avro_destroy(av);
                 return err;
         }
-        av->reader = avro_reader_memory(empty_src, 0);
-        av->writer = avro_writer_memory(empty_src, 0);
-        if (!av->reader || !av->writer) {
-                cf_errstr_set(errstr, errstr_size, "out of memory");
-                cf_avro_destroy(av);
-                return CF_ERR_NOMEM;
-        }
         *out = av;
         return CF_OK;
 }
@@ -355,10 +347,6 @@ void cf_avro_destroy(cf_avro_t *av) {
                 type_free(&av->ev[i]);
         type_free(&av->state);
         type_free(&av->audit);
-        if (av->reader)
-                avro_reader_free(av->reader);
-        if (av->writer)
-                avro_writer_free(av->writer);
         free(av);
 }
 
@@ -392,59 +380,15 @@ cf_event_type_t cf_avro_type_for_fingerprint(const cf_avro_t *av,
         return CF_EV_NONE;
 }
 
-/* ---- values to bytes and back ---- */
+/* ---- bodies ---- */
 
-cf_err_t cf_avro_write_value(cf_avro_t *av, cf_avro_type_t *t, cf_buf_t *out,
-                             char *errstr, size_t errstr_size) {
-        size_t size = 0;
-        cf_err_t err;
-
-        if (avro_value_sizeof(&t->value, &size) != 0) {
-                cf_errstr_set(errstr, errstr_size, "avro-c sizeof: %s",
-                              avro_strerror());
-                return CF_ERR_INVALID;
-        }
-        if ((err = cf_buf_reserve(out, size)) != CF_OK) {
-                cf_errstr_set(errstr, errstr_size,
-                              err == CF_ERR_LIMIT
-                                  ? "encoded record over the buffer's cap"
-                                  : "out of memory");
-                return err;
-        }
-        avro_writer_memory_set_dest(
-            av->writer, (const char *)out->data + out->len, (int64_t)size);
-        if (avro_value_write(av->writer, &t->value) != 0 ||
-            avro_writer_tell(av->writer) != (int64_t)size) {
-                cf_errstr_set(errstr, errstr_size, "avro-c write: %s",
-                              avro_strerror());
-                return CF_ERR_INVALID;
-        }
-        out->len += size;
-        out->data[out->len] = '\0';
-        return CF_OK;
-}
-
-cf_reject_t cf_avro_read_value(cf_avro_t *av, cf_avro_type_t *t,
-                               const void *body, size_t len, char *detail,
-                               size_t detail_size) {
-        cf_reject_t r;
-
+cf_reject_t cf_avro_check_body(const cf_avro_type_t *t, const void *body,
+                               size_t len, char *detail, size_t detail_size) {
         if (len > CF_RECORD_MAX) {
                 cf_errstr_set(detail, detail_size,
                               "body of %zu bytes is over the %d-byte limit",
                               len, CF_RECORD_MAX);
                 return CF_REJ_OVER_LIMIT;
         }
-        r = cf_avro_bounds_check(&t->bounds, body, len, detail, detail_size);
-        if (r != CF_REJ_NONE)
-                return r;
-        avro_reader_memory_set_source(
-            av->reader, body ? (const char *)body : empty_src, (int64_t)len);
-        avro_value_reset(&t->value);
-        if (avro_value_read(av->reader, &t->value) != 0) {
-                cf_errstr_set(detail, detail_size, "avro-c read: %s",
-                              avro_strerror());
-                return CF_REJ_MALFORMED;
-        }
-        return CF_REJ_NONE;
+        return cf_avro_bounds_check(&t->bounds, body, len, detail, detail_size);
 }

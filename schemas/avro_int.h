@@ -1,10 +1,14 @@
 /* cspflow: internals of the Avro codec, shared by schemas/avro_*.c only.
  *
- * A cf_avro_t holds, per embedded schema, the avro-c schema, one reusable
- * generic value, the fingerprint and a "bounds tree": a compact copy of the
- * schema's shape with a cap on every string, bytes and array, that
- * cf_avro_bounds_check() walks over a body before avro-c is allowed to read
- * it (avro-c allocates whatever length a varint claims).
+ * A cf_avro_t holds, per embedded schema, the avro-c schema (parsed once, to
+ * check the layouts the codecs write), a generic value (the reader value
+ * schema resolution fills, resolve.c), the fingerprint and a "bounds
+ * tree": a compact copy of the schema's shape with a cap on every string,
+ * bytes and array, that cf_avro_bounds_check() walks over a body to say
+ * what is wrong with its shape. The codecs write and read the binary
+ * encoding directly (avro_bin.h); avro-c reads only writer bodies for
+ * resolution, after their own bounds check (it allocates whatever length a
+ * varint claims).
  *
  * Ownership: everything here is owned by the cf_avro_t and freed by
  * cf_avro_destroy(). */
@@ -89,7 +93,8 @@ typedef struct cf_avro_type_s {
         const char *text; /**< embedded .avsc text (static) */
         size_t text_len;
         avro_schema_t schema; /**< owned reference */
-        avro_value_t value;   /**< reusable generic value, owned */
+        avro_value_t value;   /**< generic value, owned: what schema
+                                   resolution fills (events only) */
         bool has_value;
         uint64_t fingerprint;
         cf_avro_node_t bounds;
@@ -99,20 +104,47 @@ struct cf_avro_s {
         cf_avro_type_t ev[CF_EV__COUNT]; /**< [CF_EV_NONE] unused */
         cf_avro_type_t state;
         cf_avro_type_t audit; /**< the audit record (schemas/audit.c) */
-        avro_reader_t reader; /**< memory reader, source set per decode */
-        avro_writer_t writer; /**< memory writer, dest set per encode */
 };
 
-/** Writes t->value's binary encoding to out (appended). */
-cf_err_t cf_avro_write_value(cf_avro_t *av, cf_avro_type_t *t, cf_buf_t *out,
-                             char *errstr, size_t errstr_size);
-/** Bounds-checks body, then reads it into t->value (reset first). */
-cf_reject_t cf_avro_read_value(cf_avro_t *av, cf_avro_type_t *t,
-                               const void *body, size_t len, char *detail,
-                               size_t detail_size);
+/** A body of t's schema: at most CF_RECORD_MAX bytes (else
+ *  CF_REJ_OVER_LIMIT), then cf_avro_bounds_check(). */
+cf_reject_t cf_avro_check_body(const cf_avro_type_t *t, const void *body,
+                               size_t len, char *detail, size_t detail_size);
+
+/* ---- decoding events: what the body decoder (avro_event.c) and the
+ * generic-value one (avro_event_value.c) share ---- */
+
+typedef struct cf_avro_dec_s {
+        cf_event_t *ev;
+        const char *parent; /**< "actor", "source_subscriptions", or NULL */
+        long index;         /**< element of parent, or -1 */
+        char *detail;
+        size_t detail_size;
+} cf_avro_dec_t;
+
+/** "[parent[index].]field: what" into d's detail; returns r. */
+cf_reject_t cf_avro_dec_fail(cf_avro_dec_t *d, cf_reject_t r, const char *field,
+                             const char *what);
+
+/** size bytes of s as field's value: at most cap (CF_REJ_OVER_LIMIT), no
+ *  NUL and not empty when required (CF_REJ_INVALID_VALUE); copied into dst
+ *  (cap + 1 bytes) NUL-terminated. */
+cf_reject_t cf_avro_dec_string(cf_avro_dec_t *d, const char *field,
+                               const char *s, size_t size, char *dst,
+                               size_t cap, bool required);
+
+/** The `type` field (size bytes of s): the record schema's type name. */
+cf_reject_t cf_avro_dec_type(cf_avro_dec_t *d, const cf_field_t *f,
+                             const char *s, size_t size);
+/** A time field: within CF_TIME_MIN..CF_TIME_MAX, stored at p. */
+cf_reject_t cf_avro_dec_time(cf_avro_dec_t *d, const cf_field_t *f, int64_t v,
+                             void *p);
+/** An enum field: an index among its symbols, stored at p (int32_t). */
+cf_reject_t cf_avro_dec_enum(cf_avro_dec_t *d, const cf_field_t *f, int64_t v,
+                             void *p);
 
 /** Fills ev (reset) from av->ev[type].value, as the body decoder does
- *  after reading it: the same caps and checks, the same rejects. */
+ *  from the bytes: the same caps and checks, the same rejects. */
 cf_reject_t cf_avro_event_from_value(cf_avro_t *av, cf_event_type_t type,
                                      cf_event_t *ev, char *detail,
                                      size_t detail_size);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "avro_bin.h"
 #include "avro_int.h"
 #include "common/cf_time.h"
 #include "common/strutil.h"
@@ -165,9 +166,20 @@ cf_err_t cf_avro_state_check(cf_avro_type_t *t, char *errstr,
         return CF_OK;
 }
 
-/* ---- encoding ---- */
+/* ---- encoding ----
+ * Room for a stretch of fields is reserved at once (every string is capped
+ * at CF_ID_MAX, so a sub's or the top fields' size is bounded), then they
+ * are written through e->p. */
+
+#define STR_ROOM  CF_AVRO_STR_ROOM(CF_ID_MAX)
+#define NUM_ROOM  10
+#define TOP_ROOM  (3 * STR_ROOM + 5 * NUM_ROOM + 2)
+#define SUB_ROOM  (6 * STR_ROOM + 8 * NUM_ROOM + 1)
+#define DISC_ROOM (2 * STR_ROOM)
 
 typedef struct senc_s {
+        cf_buf_t *out;
+        uint8_t *p; /* the write position, within the room reserved */
         char *errstr;
         size_t errstr_size;
         const char *field; /* the field being written, for errors */
@@ -179,191 +191,175 @@ static cf_err_t senc_fail(senc_t *e, const char *what) {
         return CF_ERR_INVALID;
 }
 
-/* Child idx of rec into *v, remembering the field's name for errors. */
-static cf_err_t field(senc_t *e, avro_value_t *rec, int idx,
-                      const cf_avro_layout_t *l, avro_value_t *v) {
-        e->field = l[idx].name;
-        if (avro_value_get_by_index(rec, idx, v, NULL) != 0)
-                return senc_fail(e, avro_strerror());
+/* Keeps what is written and makes room for n more bytes. */
+static cf_err_t room(senc_t *e, size_t n) {
+        cf_err_t err;
+        cf_avro_w_commit(e->out, e->p);
+        if ((err = cf_buf_reserve(e->out, n)) != CF_OK) {
+                cf_errstr_set(
+                    e->errstr, e->errstr_size, "state %s: %s", e->field,
+                    err == CF_ERR_LIMIT ? "encoded record over the buffer's cap"
+                                        : "out of memory");
+                return err;
+        }
+        e->p = e->out->data + e->out->len;
         return CF_OK;
 }
 
-static cf_err_t put_str(senc_t *e, avro_value_t *rec, int idx,
-                        const cf_avro_layout_t *l, const char *s) {
-        avro_value_t v;
+static cf_err_t put_str(senc_t *e, int idx, const cf_avro_layout_t *l,
+                        const char *s) {
         size_t n;
-        cf_err_t err;
 
-        if ((err = field(e, rec, idx, l, &v)) != CF_OK)
-                return err;
         if (!s)
                 s = "";
-        if ((n = cf_strnlen(s, CF_ID_MAX + 1)) > CF_ID_MAX)
+        if ((n = cf_strnlen(s, CF_ID_MAX + 1)) > CF_ID_MAX) {
+                e->field = l[idx].name;
                 return senc_fail(e, "string over CF_ID_MAX");
-        return avro_value_set_string_len(&v, s, n + 1) ? senc_fail(e, "avro-c")
-                                                       : CF_OK;
+        }
+        e->p = cf_avro_w_bytes(e->p, s, n);
+        return CF_OK;
 }
 
-static cf_err_t put_long(senc_t *e, avro_value_t *rec, int idx,
-                         const cf_avro_layout_t *l, int64_t x) {
-        avro_value_t v;
-        cf_err_t err = field(e, rec, idx, l, &v);
-        if (err != CF_OK)
-                return err;
-        return avro_value_set_long(&v, x) ? senc_fail(e, "avro-c") : CF_OK;
+static void put_long(senc_t *e, int64_t x) {
+        e->p = cf_avro_w_long(e->p, x);
 }
 
-static cf_err_t put_time(senc_t *e, avro_value_t *rec, int idx,
-                         const cf_avro_layout_t *l, int64_t x) {
+static cf_err_t put_time(senc_t *e, int idx, const cf_avro_layout_t *l,
+                         int64_t x) {
         if (x < CF_TIME_MIN || x > CF_TIME_MAX) {
                 e->field = l[idx].name;
                 return senc_fail(e, "time out of range");
         }
-        return put_long(e, rec, idx, l, x);
-}
-
-static cf_err_t put_int(senc_t *e, avro_value_t *rec, int idx,
-                        const cf_avro_layout_t *l, int32_t x) {
-        avro_value_t v;
-        cf_err_t err = field(e, rec, idx, l, &v);
-        if (err != CF_OK)
-                return err;
-        return avro_value_set_int(&v, x) ? senc_fail(e, "avro-c") : CF_OK;
-}
-
-static cf_err_t put_bool(senc_t *e, avro_value_t *rec, int idx,
-                         const cf_avro_layout_t *l, bool x) {
-        avro_value_t v;
-        cf_err_t err = field(e, rec, idx, l, &v);
-        if (err != CF_OK)
-                return err;
-        return avro_value_set_boolean(&v, x) ? senc_fail(e, "avro-c") : CF_OK;
-}
-
-static cf_err_t put_enum(senc_t *e, avro_value_t *rec, int idx,
-                         const cf_avro_layout_t *l, int x, int count) {
-        avro_value_t v;
-        cf_err_t err = field(e, rec, idx, l, &v);
-        if (err != CF_OK)
-                return err;
-        if (x < 0 || x >= count)
-                return senc_fail(e, "enum value out of range");
-        return avro_value_set_enum(&v, x) ? senc_fail(e, "avro-c") : CF_OK;
-}
-
-static cf_err_t put_sub(senc_t *e, avro_value_t *r, const cf_sub_state_t *s) {
-        const cf_avro_layout_t *l = cf_avro_sub_fields;
-        cf_err_t err;
-
-        if ((err = put_str(e, r, CF_AVU_SOURCE_ID, l,
-                           s->source_subscription_id)) ||
-            (err = put_str(e, r, CF_AVU_OFFER, l, s->offer_id)) ||
-            (err = put_int(e, r, CF_AVU_QUANTITY, l, s->quantity)) ||
-            (err = put_enum(e, r, CF_AVU_CHANNEL, l, s->channel,
-                            (int)cf_enum_channel.n)) ||
-            (err = put_time(e, r, CF_AVU_EXPIRES, l, s->expires_at)) ||
-            (err = put_enum(e, r, CF_AVU_SOURCE, l, (int)s->source,
-                            CF_SRC__COUNT)) ||
-            (err = put_enum(e, r, CF_AVU_TARGET, l, (int)s->target,
-                            CF_TGT__COUNT)) ||
-            (err = put_str(e, r, CF_AVU_TARGET_OFFER, l, s->target_offer_id)) ||
-            (err = put_str(e, r, CF_AVU_REQUEST, l, s->request_id)) ||
-            (err = put_long(e, r, CF_AVU_REQUESTS, l, s->requests)) ||
-            (err = put_long(e, r, CF_AVU_FAILURES, l, s->failures)) ||
-            (err = put_str(e, r, CF_AVU_SUB_ID, l, s->subscription_id)) ||
-            (err = put_str(e, r, CF_AVU_PROV_OFFER, l,
-                           s->provisioned_offer_id)) ||
-            (err = put_int(e, r, CF_AVU_PROV_QUANTITY, l,
-                           s->provisioned_quantity)) ||
-            (err =
-                 put_bool(e, r, CF_AVU_REASSIGNED, l, s->licenses_reassigned)))
-                return err;
+        put_long(e, x);
         return CF_OK;
 }
 
-/* Appends one element to the array field idx of rec into *el. */
-static cf_err_t append(senc_t *e, avro_value_t *rec, int idx,
-                       avro_value_t *el) {
-        avro_value_t arr;
-        cf_err_t err = field(e, rec, idx, cf_avro_state_fields, &arr);
-        if (err != CF_OK)
-                return err;
-        return avro_value_append(&arr, el, NULL) ? senc_fail(e, "avro-c")
-                                                 : CF_OK;
+static void put_bool(senc_t *e, bool x) {
+        *e->p++ = x ? 1 : 0;
 }
 
-static cf_err_t put_state(senc_t *e, avro_value_t *r, const cf_migration_t *m) {
-        const cf_avro_layout_t *l = cf_avro_state_fields;
-        avro_value_t el;
-        uint8_t h[CF_AVRO_HASH_SIZE];
+static cf_err_t put_enum(senc_t *e, int idx, const cf_avro_layout_t *l, int x,
+                         int count) {
+        if (x < 0 || x >= count) {
+                e->field = l[idx].name;
+                return senc_fail(e, "enum value out of range");
+        }
+        put_long(e, x);
+        return CF_OK;
+}
+
+static cf_err_t put_sub(senc_t *e, const cf_sub_state_t *s) {
+        const cf_avro_layout_t *l = cf_avro_sub_fields;
         cf_err_t err;
 
-        if ((err = put_str(e, r, CF_AVS_PARTNER, l, m->partner_id)) ||
-            (err = put_str(e, r, CF_AVS_TENANT, l, m->customer_tenant_id)) ||
-            (err = put_enum(e, r, CF_AVS_STATUS, l, (int)m->status,
-                            CF_MIG__COUNT)) ||
-            (err = put_str(e, r, CF_AVS_OPENED_BY, l, m->opened_by)) ||
-            (err = put_time(e, r, CF_AVS_OPENED_AT, l, m->opened_at)) ||
-            (err = put_time(e, r, CF_AVS_UPDATED_AT, l, m->updated_at)) ||
-            (err = put_bool(e, r, CF_AVS_MULTI, l, m->multi_channel)) ||
-            (err = put_bool(e, r, CF_AVS_DELEGATED, l, m->delegated_admin)))
+        if ((err = room(e, SUB_ROOM)) ||
+            (err =
+                 put_str(e, CF_AVU_SOURCE_ID, l, s->source_subscription_id)) ||
+            (err = put_str(e, CF_AVU_OFFER, l, s->offer_id)))
                 return err;
+        put_long(e, s->quantity);
+        if ((err = put_enum(e, CF_AVU_CHANNEL, l, s->channel,
+                            (int)cf_enum_channel.n)) ||
+            (err = put_time(e, CF_AVU_EXPIRES, l, s->expires_at)) ||
+            (err = put_enum(e, CF_AVU_SOURCE, l, (int)s->source,
+                            CF_SRC__COUNT)) ||
+            (err = put_enum(e, CF_AVU_TARGET, l, (int)s->target,
+                            CF_TGT__COUNT)) ||
+            (err = put_str(e, CF_AVU_TARGET_OFFER, l, s->target_offer_id)) ||
+            (err = put_str(e, CF_AVU_REQUEST, l, s->request_id)))
+                return err;
+        put_long(e, s->requests);
+        put_long(e, s->failures);
+        if ((err = put_str(e, CF_AVU_SUB_ID, l, s->subscription_id)) ||
+            (err = put_str(e, CF_AVU_PROV_OFFER, l, s->provisioned_offer_id)))
+                return err;
+        put_long(e, s->provisioned_quantity);
+        put_bool(e, s->licenses_reassigned);
+        return CF_OK;
+}
+
+/* Fields in the record's order; `applied` is checked before the lists, so a
+ * migration that breaks two caps is reported as it always was. */
+static cf_err_t put_state(senc_t *e, const cf_migration_t *m) {
+        const cf_avro_layout_t *l = cf_avro_state_fields;
+        cf_err_t err;
+
+        if ((err = room(e, TOP_ROOM)) ||
+            (err = put_str(e, CF_AVS_PARTNER, l, m->partner_id)) ||
+            (err = put_str(e, CF_AVS_TENANT, l, m->customer_tenant_id)) ||
+            (err = put_enum(e, CF_AVS_STATUS, l, (int)m->status,
+                            CF_MIG__COUNT)) ||
+            (err = put_str(e, CF_AVS_OPENED_BY, l, m->opened_by)) ||
+            (err = put_time(e, CF_AVS_OPENED_AT, l, m->opened_at)) ||
+            (err = put_time(e, CF_AVS_UPDATED_AT, l, m->updated_at)))
+                return err;
+        put_bool(e, m->multi_channel);
+        put_bool(e, m->delegated_admin);
         e->field = "applied";
         if (m->applied > INT64_MAX)
                 return senc_fail(e, "over 2^63-1");
-        if ((err = put_long(e, r, CF_AVS_APPLIED, l, (int64_t)m->applied)) ||
-            (err = put_long(e, r, CF_AVS_OFFSET, l, m->last_input_offset)))
-                return err;
         e->field = "subs";
         if (m->n_subs > CF_SUBS_MAX)
                 return senc_fail(e, "too many subscriptions");
+        if (m->n_subs)
+                put_long(e, (int64_t)m->n_subs);
         for (size_t i = 0; i < m->n_subs; i++)
-                if ((err = append(e, r, CF_AVS_SUBS, &el)) ||
-                    (err = put_sub(e, &el, &m->subs[i])))
+                if ((err = put_sub(e, &m->subs[i])) != CF_OK)
                         return err;
         e->field = "discontinued";
+        if ((err = room(e, 2 * NUM_ROOM)) != CF_OK)
+                return err;
+        put_long(e, 0); /* the end of subs */
         if (m->n_discontinued > CF_DISCONTINUED_MAX)
                 return senc_fail(e, "too many discontinued offers");
+        if (m->n_discontinued)
+                put_long(e, (int64_t)m->n_discontinued);
         for (size_t i = 0; i < m->n_discontinued; i++)
-                if ((err = append(e, r, CF_AVS_DISC, &el)) ||
-                    (err = put_str(e, &el, CF_AVD_OFFER, cf_avro_disc_fields,
+                if ((err = room(e, DISC_ROOM)) ||
+                    (err = put_str(e, CF_AVD_OFFER, cf_avro_disc_fields,
                                    m->discontinued[i].offer_id)) ||
-                    (err =
-                         put_str(e, &el, CF_AVD_SUCCESSOR, cf_avro_disc_fields,
-                                 m->discontinued[i].successor_offer_id)))
+                    (err = put_str(e, CF_AVD_SUCCESSOR, cf_avro_disc_fields,
+                                   m->discontinued[i].successor_offer_id)))
                         return err;
         e->field = "handled";
         if (m->n_handled > CF_EVENTS_PER_KEY_MAX)
                 return senc_fail(e, "too many handled ids");
+        if ((err = room(e, 5 * NUM_ROOM + m->n_handled * CF_AVRO_HASH_SIZE)) !=
+            CF_OK)
+                return err;
+        put_long(e, 0); /* the end of discontinued */
+        if (m->n_handled)
+                put_long(e, (int64_t)m->n_handled);
         for (size_t i = 0; i < m->n_handled; i++) {
+                uint64_t hi = m->handled[i].hi, lo = m->handled[i].lo;
                 for (int k = 0; k < 8; k++) {
-                        h[k] = (uint8_t)(m->handled[i].hi >> (56 - 8 * k));
-                        h[8 + k] = (uint8_t)(m->handled[i].lo >> (56 - 8 * k));
+                        e->p[k] = (uint8_t)(hi >> (56 - 8 * k));
+                        e->p[8 + k] = (uint8_t)(lo >> (56 - 8 * k));
                 }
-                if ((err = append(e, r, CF_AVS_HANDLED, &el)) != CF_OK)
-                        return err;
-                if (avro_value_set_fixed(&el, h, sizeof(h)) != 0)
-                        return senc_fail(e, "avro-c");
+                e->p += CF_AVRO_HASH_SIZE;
         }
+        put_long(e, 0); /* the end of handled */
+        put_long(e, (int64_t)m->applied);
+        put_long(e, m->last_input_offset);
+        cf_avro_w_commit(e->out, e->p);
         return CF_OK;
 }
 
 cf_err_t cf_avro_encode_state(cf_avro_t *av, const cf_migration_t *m,
                               cf_buf_t *out, char *errstr, size_t errstr_size) {
-        senc_t e = {errstr, errstr_size, ""};
+        senc_t e = {out, NULL, errstr, errstr_size, ""};
         size_t mark = out->len;
         cf_err_t err;
 
-        avro_value_reset(&av->state.value);
-        err = put_state(&e, &av->state.value, m);
-        if (err == CF_OK && (err = cf_framing_write_header(
-                                 out, av->state.fingerprint)) != CF_OK)
+        if ((err = cf_framing_write_header(out, av->state.fingerprint)) !=
+            CF_OK) {
                 cf_errstr_set(errstr, errstr_size, "%s",
                               err == CF_ERR_LIMIT ? "buffer cap reached"
                                                   : "out of memory");
-        if (err == CF_OK)
-                err = cf_avro_write_value(av, &av->state, out, errstr,
-                                          errstr_size);
+        } else {
+                e.p = out->data + out->len;
+                err = put_state(&e, m);
+        }
         if (err != CF_OK && out->data) {
                 out->len = mark;
                 out->data[mark] = '\0';
