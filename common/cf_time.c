@@ -88,6 +88,15 @@ bool cf_time_parse(const char *s, int64_t *out_ms) {
         return true;
 }
 
+/* v as exactly width decimal digits (zero-padded) at buf + *n. */
+static void put_digits(char *buf, int *n, unsigned v, int width) {
+        for (int i = width - 1; i >= 0; i--) {
+                buf[*n + i] = (char)('0' + v % 10);
+                v /= 10;
+        }
+        *n += width;
+}
+
 bool cf_time_format(int64_t ms, char *buf, size_t size) {
         int64_t days, rem, y;
         unsigned mo, d, h, mi, sec, milli;
@@ -105,11 +114,26 @@ bool cf_time_format(int64_t ms, char *buf, size_t size) {
         mi = (unsigned)(rem / 60000 % 60);
         sec = (unsigned)(rem / 1000 % 60);
         milli = (unsigned)(rem % 1000);
-        if (milli)
-                n = snprintf(buf, size, "%04d-%02u-%02uT%02u:%02u:%02u.%03uZ",
-                             (int)y, mo, d, h, mi, sec, milli);
-        else
-                n = snprintf(buf, size, "%04d-%02u-%02uT%02u:%02u:%02uZ",
-                             (int)y, mo, d, h, mi, sec);
-        return n > 0 && (size_t)n < size;
+        /* "%04d-%02u-%02uT%02u:%02u:%02u[.%03u]Z" without printf (every
+         * action record's ce_time); the range check above keeps y within
+         * 1..9999 and size at least CF_TIME_STR_SIZE */
+        n = 0;
+        put_digits(buf, &n, (unsigned)y, 4);
+        buf[n++] = '-';
+        put_digits(buf, &n, mo, 2);
+        buf[n++] = '-';
+        put_digits(buf, &n, d, 2);
+        buf[n++] = 'T';
+        put_digits(buf, &n, h, 2);
+        buf[n++] = ':';
+        put_digits(buf, &n, mi, 2);
+        buf[n++] = ':';
+        put_digits(buf, &n, sec, 2);
+        if (milli) {
+                buf[n++] = '.';
+                put_digits(buf, &n, milli, 3);
+        }
+        buf[n++] = 'Z';
+        buf[n] = '\0';
+        return true;
 }

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strutil.h"
+
 static const char *const cf_enum_channel_sym[] = {
     "microsoft-direct", "other-partner", "other-channel"};
 static const char *const cf_enum_channel_avro[] = {
@@ -393,7 +395,22 @@ bool cf_event_copy(cf_event_t *dst, const cf_event_t *src) {
 }
 
 bool cf_event_key(const cf_event_t *ev, char *buf, size_t size) {
-        int n = snprintf(buf, size, "%s/%s", ev->partner_id,
-                         ev->customer_tenant_id);
-        return n > 0 && (size_t)n < size;
+        /* "%s/%s" as snprintf writes it (what fits, NUL-terminated), without
+         * printf: it is on the path of every record */
+        size_t lp = cf_strnlen(ev->partner_id, sizeof(ev->partner_id));
+        size_t lt =
+            cf_strnlen(ev->customer_tenant_id, sizeof(ev->customer_tenant_id));
+        size_t n = lp + 1 + lt, o = 0;
+        const char *parts[3] = {ev->partner_id, "/", ev->customer_tenant_id};
+        size_t lens[3] = {lp, 1, lt};
+
+        if (size == 0)
+                return false;
+        for (int i = 0; i < 3 && o < size - 1; i++) {
+                size_t k = lens[i] < size - 1 - o ? lens[i] : size - 1 - o;
+                memcpy(buf + o, parts[i], k);
+                o += k;
+        }
+        buf[o] = '\0';
+        return n < size;
 }

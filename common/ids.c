@@ -12,10 +12,30 @@ void cf_ids_uuid(const char *const *parts, size_t n, char *out) {
         static const char hex[] = "0123456789abcdef";
         size_t o = 0;
 
-        XXH3_128bits_reset(&st);
-        for (size_t i = 0; i < n; i++)
-                XXH3_128bits_update(&st, parts[i], strlen(parts[i]) + 1);
-        h = XXH3_128bits_digest(&st);
+        char buf[1024];
+        size_t len = 0;
+
+        /* the parts and their NULs hashed at once (the same hash as fed
+         * one by one, without the streaming state's cost); the streaming
+         * form for parts too long for the buffer */
+        for (size_t i = 0; i < n && len <= sizeof(buf); i++) {
+                size_t k = strlen(parts[i]) + 1;
+                if (k > sizeof(buf) - len) {
+                        len = sizeof(buf) + 1;
+                        break;
+                }
+                memcpy(buf + len, parts[i], k);
+                len += k;
+        }
+        if (len <= sizeof(buf)) {
+                h = XXH3_128bits(buf, len);
+        } else {
+                XXH3_128bits_reset(&st);
+                for (size_t i = 0; i < n; i++)
+                        XXH3_128bits_update(&st, parts[i],
+                                            strlen(parts[i]) + 1);
+                h = XXH3_128bits_digest(&st);
+        }
         for (int i = 0; i < 8; i++) {
                 b[i] = (uint8_t)(h.high64 >> (56 - 8 * i));
                 b[8 + i] = (uint8_t)(h.low64 >> (56 - 8 * i));

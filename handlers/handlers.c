@@ -231,7 +231,7 @@ cf_event_t *cf_rule_emit(cf_rule_ctx_t *c, cf_event_type_t type) {
 
         if (!ev)
                 return NULL;
-        snprintf(idx, sizeof(idx), "%zu", c->out->n - 1 - c->out_base);
+        cf_fmt_u64(idx, sizeof(idx), c->out->n - 1 - c->out_base);
         parts[0] = "event";
         parts[1] = in->partner_id;
         parts[2] = in->customer_tenant_id;
@@ -306,7 +306,7 @@ cf_err_t cf_rule_request_provision(cf_rule_ctx_t *c, cf_sub_state_t *sub,
         if (!cf_str_replace(&sub->target_offer_id, offer))
                 return CF_ERR_NOMEM;
         sub->requests++;
-        snprintf(n, sizeof(n), "%lu", (unsigned long)sub->requests);
+        cf_fmt_u64(n, sizeof(n), sub->requests);
         parts[0] = "provision-request";
         parts[1] = m->partner_id;
         parts[2] = m->customer_tenant_id;

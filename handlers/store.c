@@ -2,6 +2,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
+
+/* XXH3 for the table (uthash's default, Jenkins, costs more on these keys);
+ * iteration order is insertion order whatever the hash */
+#define HASH_FUNCTION(keyptr, keylen, hashv)                                   \
+        ((hashv) = (unsigned)XXH3_64bits((keyptr), (keylen)))
 #include <uthash.h>
 
 typedef struct entry_s {

@@ -6,6 +6,7 @@
 
 #include "common/cf_time.h"
 #include "common/limits.h"
+#include "common/strutil.h"
 
 /* Encoded values never exceed this (the decoder's own cap, twice). */
 #define EMIT_BUF_MAX (2 * CF_RECORD_MAX)
@@ -214,9 +215,9 @@ bool cf_emit_audit_fill(cf_audit_t *a, int32_t partition, int64_t offset,
                         const cf_verdict_t *v, const cf_outbox_t *out) {
         cf_audit_reset(a);
         if (ev) {
-                snprintf(a->event_id, sizeof(a->event_id), "%s", ev->event_id);
-                snprintf(a->event_type, sizeof(a->event_type), "%s",
-                         cf_event_type_name(ev->type));
+                cf_strlcpy(a->event_id, ev->event_id, sizeof(a->event_id));
+                cf_strlcpy(a->event_type, cf_event_type_name(ev->type),
+                           sizeof(a->event_type));
                 cf_event_key(ev, a->key, sizeof(a->key));
                 a->has_occurred_at = true;
                 a->occurred_at = ev->occurred_at;
@@ -229,14 +230,14 @@ bool cf_emit_audit_fill(cf_audit_t *a, int32_t partition, int64_t offset,
         a->source_offset = offset;
         a->verdict = v->kind;
         if (v->kind == CF_VERDICT_REJECTED) {
-                snprintf(a->reason, sizeof(a->reason), "%s",
-                         cf_reject_name(v->reason));
+                cf_strlcpy(a->reason, cf_reject_name(v->reason),
+                           sizeof(a->reason));
                 ascii(a->detail, sizeof(a->detail), v->detail);
         }
-        snprintf(a->status_before, sizeof(a->status_before), "%s",
-                 cf_mig_status_name(v->status_before));
-        snprintf(a->status_after, sizeof(a->status_after), "%s",
-                 cf_mig_status_name(v->status_after));
+        cf_strlcpy(a->status_before, cf_mig_status_name(v->status_before),
+                   sizeof(a->status_before));
+        cf_strlcpy(a->status_after, cf_mig_status_name(v->status_after),
+                   sizeof(a->status_after));
         a->rule = v->rule;
         for (size_t i = 0; out && i < out->n; i++)
                 if (!cf_audit_add_output(a, out->v[i].event_id,
