@@ -2,18 +2,6 @@
 
 #include "common/limits.h"
 
-cf_framing_t cf_framing_sniff(const void *data, size_t len) {
-        const uint8_t *p = data;
-
-        if (!p || len == 0)
-                return CF_FRAMING_UNKNOWN;
-        if (p[0] == CF_FRAMING_CONFLUENT_MAGIC)
-                return CF_FRAMING_CONFLUENT;
-        if (p[0] == CF_FRAMING_MAGIC0 && len >= 2 && p[1] == CF_FRAMING_MAGIC1)
-                return CF_FRAMING_SINGLE_OBJECT;
-        return CF_FRAMING_UNKNOWN;
-}
-
 cf_err_t cf_framing_write_header(cf_buf_t *out, uint64_t fingerprint) {
         uint8_t h[CF_FRAMING_HEADER_SIZE];
 

@@ -43,7 +43,17 @@ typedef enum cf_framing_e {
 
 /** Which framing len bytes of data start with, from the first byte(s)
  *  alone: C3 01 single-object, 00 Confluent. */
-cf_framing_t cf_framing_sniff(const void *data, size_t len);
+static inline cf_framing_t cf_framing_sniff(const void *data, size_t len) {
+        const uint8_t *p = data;
+
+        if (!p || len == 0)
+                return CF_FRAMING_UNKNOWN;
+        if (p[0] == CF_FRAMING_CONFLUENT_MAGIC)
+                return CF_FRAMING_CONFLUENT;
+        if (p[0] == CF_FRAMING_MAGIC0 && len >= 2 && p[1] == CF_FRAMING_MAGIC1)
+                return CF_FRAMING_SINGLE_OBJECT;
+        return CF_FRAMING_UNKNOWN;
+}
 
 /** Appends the 10-byte header for a schema's fingerprint to out.
  *  CF_ERR_LIMIT / CF_ERR_NOMEM from the buffer. */
