@@ -11,14 +11,14 @@ the id (GET <registry>/schemas/ids/<id>), read into the local .avsc of the
 same full name. fastavro returns timestamp-millis fields as aware
 datetimes, enums as their symbols, optional fields as None.
 
-usage: fastavro_reader.py [--avro-json] SCHEMA_DIR FILE...   (one value per
-file; prints each as a JSON line)
+usage: fastavro_reader.py [--avro-json] [--registry URL] SCHEMA_DIR FILE...
+(one value per file; prints each as a JSON line)
 """
+import argparse
 import io
 import json
 import os
 import struct
-import sys
 import urllib.request
 
 import fastavro
@@ -82,19 +82,21 @@ class CspflowAvro:
 
 def main():
     """SCHEMA_DIR FILE...: each file's value as a JSON line (datetimes as
-    text); with --avro-json first, as "<full name>\t<Avro JSON encoding>"
-    (fastavro.json_writer), which tests/kafka/test_java_interop.py compares
+    text); with --avro-json, as "<full name>\t<Avro JSON encoding>"
+    (fastavro.json_writer), which tests/kafka/javainterop.py compares
     with simulate's outputs."""
-    args = sys.argv[1:]
-    avro_json = args[:1] == ["--avro-json"]
-    if avro_json:
-        args = args[1:]
-    reader = CspflowAvro(args[0])
-    for path in args[1:]:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--avro-json", action="store_true")
+    ap.add_argument("--registry", help="schema registry base URL")
+    ap.add_argument("schema_dir")
+    ap.add_argument("files", nargs="*")
+    a = ap.parse_args()
+    reader = CspflowAvro(a.schema_dir, a.registry)
+    for path in a.files:
         with open(path, "rb") as f:
             value = f.read()
         rec = reader.decode(value)
-        if not avro_json:
+        if not a.avro_json:
             print(json.dumps(rec, default=str))
             continue
         schema = reader.schema_of(value)

@@ -13,7 +13,8 @@ be shared by several runs.
 Also here: a minimal Kafka protocol client (stdlib only) used where the CLI
 cannot help: producing arbitrary bytes (bad input), the end offsets of a
 topic (progress of the worker), and a read_committed fetch that reads the
-records' raw values and headers independently of `cspflow tail`.
+records' raw values and headers independently of `cspflow tail`; and
+FakeRegistry, which runs tests/registry/fake_registry.py for a test.
 """
 import collections
 import json
@@ -27,6 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 import zlib
 
 _SCRATCH = []
@@ -453,6 +456,58 @@ def run_all_examples(rep, env, label="examples"):
     w = env.run_worker("1", catalog=catalog, idle_exit=3, timeout=300)
     rep.check(f"{label}: cspflow run --idle-exit exits 0", w.rc == 0, f"exit {w.rc}")
     return inp, catalog, sim, w
+
+
+# ------------------------------------------------ the registry test double
+
+class FakeRegistry:
+    """tests/registry/fake_registry.py (a test double of the Confluent
+    Schema Registry REST API, docs/registry.md) in a subprocess on
+    127.0.0.1:port, and its REST API. stop() ends it."""
+
+    def __init__(self, port, port_var):
+        """port_var: the environment variable that sets port, named when
+        the port is taken."""
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.join(ROOT, "tests", "registry",
+                                          "fake_registry.py"),
+             "--port", str(port)], stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                # ours, not another test's double on the same port
+                if self.call("GET", "/_test/stats").get("pid") == self.proc.pid:
+                    return
+            except OSError:
+                pass
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError(
+                    f"fake registry did not start on port {port} (taken? "
+                    f"set {port_var})")
+            time.sleep(0.1)
+
+    def call(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read() or b"null")
+
+    def register(self, subject, schema):
+        s = urllib.parse.quote(subject, safe="")
+        return self.call("POST", f"/subjects/{s}/versions",
+                         {"schema": json.dumps(schema)})["id"]
+
+    def latest_id(self, subject):
+        s = urllib.parse.quote(subject, safe="")
+        return self.call("GET", f"/subjects/{s}/versions/latest")["id"]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
 
 
 # ------------------------------------------------------ the Kafka protocol

@@ -35,11 +35,7 @@ import datetime
 import json
 import os
 import struct
-import subprocess
 import sys
-import time
-import urllib.parse
-import urllib.request
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -47,54 +43,6 @@ import kafkatest as kt  # noqa: E402
 
 NS = "io.cspflow.migration"
 UNKNOWN_ID = 999999
-
-
-# ------------------------------------------------------------ the registry
-
-class Registry:
-    """The test double in a subprocess, and its REST API."""
-
-    def __init__(self, port):
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc = subprocess.Popen(
-            [sys.executable, os.path.join(kt.ROOT, "tests", "registry",
-                                          "fake_registry.py"),
-             "--port", str(port)], stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                # ours, not another test's double on the same port
-                if self.call("GET", "/_test/stats").get("pid") == self.proc.pid:
-                    return
-            except OSError:
-                pass
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                self.stop()
-                raise RuntimeError(
-                    f"fake registry did not start on port {port} (taken? "
-                    f"set CSPFLOW_REGISTRY_KAFKA_TEST_PORT)")
-            time.sleep(0.1)
-
-    def call(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return json.loads(r.read() or b"null")
-
-    def register(self, subject, schema):
-        s = urllib.parse.quote(subject, safe="")
-        return self.call("POST", f"/subjects/{s}/versions",
-                         {"schema": json.dumps(schema)})["id"]
-
-    def latest_id(self, subject):
-        s = urllib.parse.quote(subject, safe="")
-        return self.call("GET", f"/subjects/{s}/versions/latest")["id"]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
 
 
 # ------------------------------------------------- a minimal Avro encoder
@@ -203,7 +151,7 @@ def main():
     rep = kt.Report(f"kafka registry ({mode})")
     port = int(os.environ.get("CSPFLOW_REGISTRY_KAFKA_TEST_PORT", "18110"))
     kt.bootstrap()
-    reg = Registry(port)
+    reg = kt.FakeRegistry(port, "CSPFLOW_REGISTRY_KAFKA_TEST_PORT")
     try:
         run(binary, mode, rep, reg)
     finally:

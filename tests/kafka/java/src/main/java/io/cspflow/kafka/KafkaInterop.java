@@ -17,14 +17,20 @@
  *       name, the ce_type header ("-" when absent), and the datum in Avro's
  *       JSON encoding (JsonEncoder). Then "consumed N" on stderr.
  *
- *   produce BOOTSTRAP TOPIC SCHEMA_DIR PARTITIONS FILE
+ *   produce BOOTSTRAP TOPIC SCHEMA_DIR PARTITIONS FILE [REGISTRY_URL]
  *       Creates TOPIC with PARTITIONS partitions when it does not exist,
  *       then for each line of FILE, "<schema name>\t<datum in Avro JSON>",
  *       reads the datum with the .avsc of that name (JsonDecoder), and
- *       produces it single-object encoded (BinaryMessageEncoder), keyed
- *       <partner_id>/<customer_tenant_id>, with an idempotent producer
- *       (acks=all, the Java client's default partitioner). Waits for every
- *       delivery; prints "produced N" on stderr.
+ *       produces it keyed <partner_id>/<customer_tenant_id>, with an
+ *       idempotent producer (acks=all, the Java client's default
+ *       partitioner). Without REGISTRY_URL the value is single-object
+ *       encoded (BinaryMessageEncoder); with it, in the Confluent wire
+ *       format: the schema registered under the subject
+ *       <TOPIC>-<record full name> (TopicRecordNameStrategy; POST
+ *       /subjects/S/versions, once per type), 00, the id as 4 bytes
+ *       big-endian, the binary body (GenericDatumWriter). Waits for every
+ *       delivery; prints "produced N" on stderr, and with a registry one
+ *       "registered SUBJECT ID" line per subject.
  *
  * Exit status 0 on success, 1 on any failure (the message on stderr), 2 on
  * usage. */
@@ -36,6 +42,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -60,6 +67,7 @@ import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.io.JsonEncoder;
@@ -111,6 +119,7 @@ public final class KafkaInterop {
 
     /** Writer schemas of a Confluent-compatible registry, by id. */
     private static final class Registry {
+        private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
         private final String url;
         private final HttpClient http = HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(10)).build();
@@ -121,34 +130,52 @@ public final class KafkaInterop {
             this.url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         }
 
-        Schema schema(int id) throws IOException {
-            Schema s = byId.get(id);
-            if (s != null) {
-                return s;
-            }
-            HttpRequest req = HttpRequest.newBuilder(URI.create(url + "/schemas/ids/" + id))
-                    .timeout(Duration.ofSeconds(10))
-                    .header("Accept", "application/vnd.schemaregistry.v1+json")
-                    .GET().build();
+        /** The answer's JSON; IOException unless HTTP 200. */
+        private JsonNode call(String what, HttpRequest.Builder req) throws IOException {
             HttpResponse<String> resp;
             try {
-                resp = http.send(req, HttpResponse.BodyHandlers.ofString());
+                resp = http.send(req.timeout(Duration.ofSeconds(10))
+                        .header("Accept", CONTENT_TYPE).build(),
+                        HttpResponse.BodyHandlers.ofString());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted", e);
             }
             if (resp.statusCode() != 200) {
-                throw new IOException("GET /schemas/ids/" + id + ": HTTP "
-                        + resp.statusCode() + ": " + resp.body());
+                throw new IOException(what + ": HTTP " + resp.statusCode() + ": " + resp.body());
             }
-            JsonNode body = json.readTree(resp.body());
-            JsonNode text = body.get("schema");
+            return json.readTree(resp.body());
+        }
+
+        Schema schema(int id) throws IOException {
+            Schema s = byId.get(id);
+            if (s != null) {
+                return s;
+            }
+            String what = "GET /schemas/ids/" + id;
+            JsonNode text = call(what, HttpRequest.newBuilder(URI.create(url + "/schemas/ids/" + id))
+                    .GET()).get("schema");
             if (text == null || !text.isTextual()) {
-                throw new IOException("GET /schemas/ids/" + id + ": no schema in " + resp.body());
+                throw new IOException(what + ": no schema in the answer");
             }
             s = new Schema.Parser().parse(text.asText());
             byId.put(id, s);
             return s;
+        }
+
+        /** Registers schema under subject (or finds it there); its id. */
+        int register(String subject, Schema schema) throws IOException {
+            String path = "/subjects/" + URLEncoder.encode(subject, StandardCharsets.UTF_8)
+                    + "/versions";
+            String body = json.writeValueAsString(Map.of("schema", schema.toString()));
+            JsonNode id = call("POST " + path, HttpRequest.newBuilder(URI.create(url + path))
+                    .header("Content-Type", CONTENT_TYPE)
+                    .POST(HttpRequest.BodyPublishers.ofString(body))).get("id");
+            if (id == null || !id.canConvertToInt()) {
+                throw new IOException("POST " + path + ": no id in the answer");
+            }
+            byId.put(id.asInt(), schema);
+            return id.asInt();
         }
     }
 
@@ -281,10 +308,50 @@ public final class KafkaInterop {
         }
     }
 
+    /** Encodes values in one framing: single-object, or Confluent with a
+     *  registry (each type registered the first time it is met). */
+    private static final class Encoder {
+        private final Map<String, BinaryMessageEncoder<GenericRecord>> single = new HashMap<>();
+        private final Map<String, Integer> ids = new HashMap<>();
+        private final Registry registry;
+        private final String topic;
+        private BinaryEncoder reuse;
+
+        Encoder(String topic, Registry registry) {
+            this.topic = topic;
+            this.registry = registry;
+        }
+
+        byte[] encode(GenericRecord rec) throws IOException {
+            Schema schema = rec.getSchema();
+            if (registry == null) {
+                ByteBuffer buf = single.computeIfAbsent(schema.getFullName(),
+                        k -> new BinaryMessageEncoder<>(GenericData.get(), schema)).encode(rec);
+                byte[] value = new byte[buf.remaining()];
+                buf.get(value);
+                return value;
+            }
+            String subject = topic + "-" + schema.getFullName();
+            Integer id = ids.get(subject);
+            if (id == null) {
+                id = registry.register(subject, schema);
+                ids.put(subject, id);
+                System.err.println("registered " + subject + " " + id);
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            out.write(0);
+            out.write(ByteBuffer.allocate(4).order(ByteOrder.BIG_ENDIAN).putInt(id).array());
+            reuse = EncoderFactory.get().binaryEncoder(out, reuse);
+            new GenericDatumWriter<GenericRecord>(schema).write(rec, reuse);
+            reuse.flush();
+            return out.toByteArray();
+        }
+    }
+
     private static void produce(String bootstrap, String topic, File schemaDir, int partitions,
-            File input) throws IOException {
+            File input, String registryUrl) throws IOException {
         Map<String, Schema> schemas = load(schemaDir);
-        Map<String, BinaryMessageEncoder<GenericRecord>> encoders = new HashMap<>();
+        Encoder encoder = new Encoder(topic, registryUrl == null ? null : new Registry(registryUrl));
         createTopic(bootstrap, topic, partitions);
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -307,10 +374,7 @@ public final class KafkaInterop {
                 }
                 GenericRecord rec = new GenericDatumReader<GenericRecord>(schema).read(null,
                         DecoderFactory.get().jsonDecoder(schema, line.substring(tab + 1)));
-                ByteBuffer buf = encoders.computeIfAbsent(line.substring(0, tab),
-                        k -> new BinaryMessageEncoder<>(GenericData.get(), schema)).encode(rec);
-                byte[] value = new byte[buf.remaining()];
-                buf.get(value);
+                byte[] value = encoder.encode(rec);
                 String key = rec.get("partner_id") + "/" + rec.get("customer_tenant_id");
                 sent.add(producer.send(new ProducerRecord<>(topic,
                         key.getBytes(StandardCharsets.UTF_8), value)));
@@ -332,12 +396,13 @@ public final class KafkaInterop {
         try {
             if ((args.length == 4 || args.length == 5) && args[0].equals("consume")) {
                 consume(args[1], args[2], new File(args[3]), args.length == 5 ? args[4] : null);
-            } else if (args.length == 6 && args[0].equals("produce")) {
+            } else if ((args.length == 6 || args.length == 7) && args[0].equals("produce")) {
                 produce(args[1], args[2], new File(args[3]), Integer.parseInt(args[4]),
-                        new File(args[5]));
+                        new File(args[5]), args.length == 7 ? args[6] : null);
             } else {
                 System.err.println("usage: KafkaInterop consume BOOTSTRAP TOPIC SCHEMA_DIR "
-                        + "[REGISTRY_URL] | produce BOOTSTRAP TOPIC SCHEMA_DIR PARTITIONS FILE");
+                        + "[REGISTRY_URL] | produce BOOTSTRAP TOPIC SCHEMA_DIR PARTITIONS FILE "
+                        + "[REGISTRY_URL]");
                 System.exit(2);
             }
         } catch (IOException | RuntimeException e) {
