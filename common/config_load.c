@@ -12,15 +12,23 @@
 /* Longest key, and longest variable name read. */
 #define KEY_MAX 256
 
-/* The variables of scripts/ and tests/ under the same prefix: not
+/* The variables of scripts/, bench/ and tests/ under the same prefix: not
  * configuration, never read as such. A script that adds one adds it here
- * (and to docs/configuration.md). */
+ * (and to docs/configuration.md); scripts/check fails on one missing. */
 static const char *const reserved_env[] = {
+    "CSPFLOW_ASYNCAPI_CACHE",
+    "CSPFLOW_BENCH_KAFKA_CONTROLLER_PORT",
+    "CSPFLOW_BENCH_KAFKA_DIR",
+    "CSPFLOW_BENCH_KAFKA_PORT",
     "CSPFLOW_BINARY",
     "CSPFLOW_BOOTSTRAP",
     "CSPFLOW_CRASH_KILLS",
     "CSPFLOW_CRASH_MIGRATIONS",
     "CSPFLOW_CRASH_SEED",
+    "CSPFLOW_FAKE_REGISTRY_LOG",
+    "CSPFLOW_FAKE_REGISTRY_PORT",
+    "CSPFLOW_FASTAVRO_VENV",
+    "CSPFLOW_JAVA_REGISTRY_TEST_PORT",
     "CSPFLOW_KAFKA_CACHE",
     "CSPFLOW_KAFKA_CONTROLLER_PORT",
     "CSPFLOW_KAFKA_DIR",
@@ -33,9 +41,12 @@ static const char *const reserved_env[] = {
     "CSPFLOW_KAFKA_START_TIMEOUT",
     "CSPFLOW_KAFKA_STOP_TIMEOUT",
     "CSPFLOW_KAFKA_VERSION",
+    "CSPFLOW_REGISTRY_KAFKA_TEST_PORT",
+    "CSPFLOW_REGISTRY_TEST_PORT",
     "CSPFLOW_REQUIRE_ALL",
     "CSPFLOW_SANITIZE",
     "CSPFLOW_TESTS",
+    "CSPFLOW_TEST_HTTP_PORT",
     "CSPFLOW_VERSION",
     "CSPFLOW_WERROR",
 };
