@@ -30,7 +30,7 @@
 
 /* Batches aborted in a row before the worker gives up. */
 #define ABORTS_IN_ROW_MAX    10
-#define COMMITTED_TIMEOUT_MS 30000
+#define COMMITTED_TIMEOUT_MS 60000
 
 typedef struct bctx_s {
         char why[768];
@@ -339,7 +339,7 @@ static void rewind_consumer(cf_worker_t *w, const int64_t *first) {
                 return;
         }
         if (a->cnt > 0 &&
-            (err = rd_kafka_committed(w->cons.rk, a, COMMITTED_TIMEOUT_MS))) {
+            (err = cf_kcommitted(&w->cons, a, COMMITTED_TIMEOUT_MS))) {
                 cf_worker_fail(w, CF_ERR_IO, "rewind: committed offsets: %s",
                                rd_kafka_err2str(err));
                 goto out;
@@ -376,16 +376,30 @@ out:
         rd_kafka_topic_partition_list_destroy(a);
 }
 
-static void abort_batch(cf_worker_t *w, bctx_t *c) {
-        char why[768];
-        int64_t *first = malloc((size_t)w->n_parts * sizeof(*first));
+/* The transaction coordinator aborts a transaction open for longer than
+ * transaction.timeout.ms and bumps the producer's epoch (a broker paused
+ * or down for that long does it once it is back). librdkafka 2.0.2 then
+ * raises a fatal error on the next transactional request (_FENCED, as if a
+ * newer instance had taken the transactional.id, or INVALID_TXN_STATE on
+ * EndTxn), and a fatal error means a new producer. A newer instance can
+ * only be told apart by the transaction's age: the coordinator's clock
+ * starts after begin_transaction, so when the batch's transaction has been
+ * open for less than the timeout, it was not timed out, and the worker
+ * stops. */
+static bool renewable(cf_worker_t *w, int64_t *open_ms) {
+        char why[512];
+        *open_ms = cf_kclock_ms() - w->txn_begin;
+        return w->eos &&
+               rd_kafka_fatal_error(w->prod.rk, why, sizeof(why)) !=
+                   RD_KAFKA_RESP_ERR_NO_ERROR &&
+               *open_ms >= w->txn_timeout_ms;
+}
 
-        cf_log(CF_LOG_WARN, "batch", "aborting a batch of %zu record(s): %s",
-               w->n_msgs, c->why);
-        if (!first) {
-                cf_worker_fail(w, CF_ERR_NOMEM, "abort: out of memory");
-                return;
-        }
+/* The first offset of every partition in the batch (-1: none). */
+static int64_t *batch_firsts(cf_worker_t *w) {
+        int64_t *first = malloc((size_t)w->n_parts * sizeof(*first));
+        if (!first)
+                return NULL;
         for (int p = 0; p < w->n_parts; p++)
                 first[p] = -1;
         for (size_t i = 0; i < w->n_msgs; i++) {
@@ -393,22 +407,104 @@ static void abort_batch(cf_worker_t *w, bctx_t *c) {
                 if (first[p] < 0 || w->msgs[i]->offset < first[p])
                         first[p] = w->msgs[i]->offset;
         }
+        return first;
+}
+
+static void count_abort(cf_worker_t *w, const bctx_t *c) {
+        w->stats.aborts++;
+        if (w->registry_wait) /* not a record's fault */
+                w->registry_wait = false;
+        else if (++w->aborts_in_row >= ABORTS_IN_ROW_MAX)
+                cf_worker_fail(w, CF_ERR_IO,
+                               "%u batches aborted in a row; last: %s",
+                               w->aborts_in_row, c->why);
+}
+
+/* After a fatal error of the producer: a new producer (init_transactions
+ * aborts what the old one left open), the state of every assigned
+ * partition read again from the state topic, the consumer rewound to the
+ * committed offsets. Whether the failed commit reached the broker or not,
+ * the state and offsets are then the committed ones. */
+static void renew(cf_worker_t *w, const bctx_t *c, const int64_t *first,
+                  int64_t open_ms) {
+        rd_kafka_topic_partition_list_t *a = NULL;
+        rd_kafka_resp_err_t err;
+        char why[768];
+
+        cf_log(CF_LOG_WARN, "batch",
+               "the transaction was open %lld ms, over "
+               "transaction.timeout.ms (%ld): the coordinator may have "
+               "aborted it (%s); new producer, state restored, batch redone",
+               (long long)open_ms, w->txn_timeout_ms, c->why);
+        undo_release(w);
+        if (cf_worker_renew_producer(w, why, sizeof(why)) != CF_OK) {
+                cf_worker_fail(w, CF_ERR_IO, "new producer: %s", why);
+                return;
+        }
+        if ((err = rd_kafka_assignment(w->cons.rk, &a)) != 0) {
+                cf_worker_fail(w, CF_ERR_IO, "renew: assignment: %s",
+                               rd_kafka_err2str(err));
+                return;
+        }
+        if (cf_restore(w, a) == CF_OK) {
+                rewind_consumer(w, first);
+                count_abort(w, c);
+        }
+        rd_kafka_topic_partition_list_destroy(a);
+}
+
+/* Aborts the batch, puts the undo copies back and rewinds the consumer. */
+static void abort_batch(cf_worker_t *w, bctx_t *c) {
+        char why[768];
+        int64_t open_ms = 0;
+        int64_t *first = batch_firsts(w);
+
+        cf_log(CF_LOG_WARN, "batch", "aborting a batch of %zu record(s): %s",
+               w->n_msgs, c->why);
+        if (!first) {
+                cf_worker_fail(w, CF_ERR_NOMEM, "abort: out of memory");
+                return;
+        }
         if (w->eos && cf_txn_abort(&w->prod, why, sizeof(why)) != CF_KR_OK) {
-                cf_worker_fail(w, CF_ERR_IO, "%s", why);
-                undo_release(w);
+                if (renewable(w, &open_ms)) {
+                        renew(w, c, first, open_ms);
+                } else {
+                        cf_worker_fail(w, CF_ERR_IO, "%s", why);
+                        undo_release(w);
+                }
         } else if (!rollback(w)) {
                 cf_worker_fail(w, CF_ERR_NOMEM, "abort: out of memory");
         } else {
                 rewind_consumer(w, first);
-                w->stats.aborts++;
-                if (w->registry_wait) /* not a record's fault */
-                        w->registry_wait = false;
-                else if (++w->aborts_in_row >= ABORTS_IN_ROW_MAX)
-                        cf_worker_fail(w, CF_ERR_IO,
-                                       "%u batches aborted in a row; last: %s",
-                                       w->aborts_in_row, c->why);
+                count_abort(w, c);
         }
         free(first);
+}
+
+/* A fatal error: the producer renewed when the coordinator may have timed
+ * the transaction out, else the worker stops. */
+static void fatal_batch(cf_worker_t *w, bctx_t *c) {
+        int64_t open_ms = 0;
+        int64_t *first;
+        char why[512];
+
+        if (renewable(w, &open_ms)) {
+                if (!(first = batch_firsts(w)))
+                        cf_worker_fail(w, CF_ERR_NOMEM, "out of memory");
+                else
+                        renew(w, c, first, open_ms);
+                free(first);
+                return;
+        }
+        if (w->eos && rd_kafka_fatal_error(w->prod.rk, why, sizeof(why)) ==
+                          RD_KAFKA_RESP_ERR__FENCED)
+                cf_worker_fail(w, CF_ERR_IO,
+                               "fenced: a newer instance runs with "
+                               "transactional.id %s; this one stops (%s)",
+                               w->tid, c->why);
+        else
+                cf_worker_fail(w, CF_ERR_IO, "%s", c->why);
+        undo_release(w);
 }
 
 static void add_stats(cf_worker_stats_t *to, const cf_worker_stats_t *b) {
@@ -434,6 +530,7 @@ void cf_batch_run(cf_worker_t *w) {
         undo_release(w);
         w->dr_failed = 0;
         w->registry_wait = false;
+        w->txn_begin = cf_kclock_ms();
         if (w->eos)
                 r = cf_txn_begin(&w->prod, c.why, sizeof(c.why));
         for (size_t i = 0; r == CF_KR_OK && i < w->n_msgs; i++)
@@ -456,8 +553,7 @@ void cf_batch_run(cf_worker_t *w) {
                 break;
         case CF_KR_FATAL:
         default:
-                cf_worker_fail(w, CF_ERR_IO, "%s", c.why);
-                undo_release(w);
+                fatal_batch(w, &c);
                 break;
         }
         cf_wm_batch_end(w, r == CF_KR_OK, cf_wm_now() - t0);

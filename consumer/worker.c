@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/strutil.h"
 #include "producer/txn.h"
 #include "worker_int.h"
 
@@ -226,15 +227,52 @@ static void loop(cf_worker_t *w) {
 
 /* ---- set-up ---- */
 
-static cf_err_t open_clients(cf_worker_t *w, char *errstr, size_t size) {
+/* The producer: transactional (EOS, w->tid) or idempotent. */
+static cf_err_t open_producer(cf_worker_t *w, char *errstr, size_t size) {
         const cf_config_t *cfg = w->cfg;
         char tto[16];
-        const char *tid = cfg->transactional_id;
-        char tid_buf[CF_ID_MAX + 8];
-        cf_kprop_t prod_forced[] = {{"enable.idempotence", "true"},
-                                    {"transactional.id", NULL},
-                                    {"transaction.timeout.ms", NULL},
-                                    {NULL, NULL}};
+        size_t n = sizeof(tto);
+        cf_kprop_t forced[] = {{"enable.idempotence", "true"},
+                               {"transactional.id", w->tid},
+                               {"transaction.timeout.ms", NULL},
+                               {NULL, NULL}};
+        rd_kafka_conf_t *conf;
+        cf_err_t err;
+
+        if (!w->eos) {
+                forced[1].key = NULL;
+        } else if (cfg->transaction_timeout_ms > 0) {
+                snprintf(tto, sizeof(tto), "%d", cfg->transaction_timeout_ms);
+                forced[2].value = tto;
+        } else {
+                forced[2].key = NULL;
+        }
+        if (!(conf = cf_kconf_new(cfg, "worker", NULL, forced, errstr, size)))
+                return CF_ERR_USAGE;
+        rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+        rd_kafka_conf_set_opaque(conf, w);
+        if ((err = cf_kclient_open(&w->prod, RD_KAFKA_PRODUCER, conf,
+                                   "producer", errstr, size)) != CF_OK)
+                return err;
+        /* the value in force, whoever set it */
+        if (rd_kafka_conf_get(rd_kafka_conf(w->prod.rk),
+                              "transaction.timeout.ms", tto,
+                              &n) != RD_KAFKA_CONF_OK ||
+            !cf_parse_long(tto, 1, INT32_MAX, &w->txn_timeout_ms))
+                w->txn_timeout_ms = 60000; /* librdkafka's default */
+        w->emit.rk = w->prod.rk;
+        if (w->eos && cf_txn_init(&w->prod, errstr, size) != CF_KR_OK)
+                return CF_ERR_IO;
+        return CF_OK;
+}
+
+cf_err_t cf_worker_renew_producer(cf_worker_t *w, char *errstr, size_t size) {
+        cf_kclient_close(&w->prod);
+        return open_producer(w, errstr, size);
+}
+
+static cf_err_t open_clients(cf_worker_t *w, char *errstr, size_t size) {
+        const cf_config_t *cfg = w->cfg;
         static const cf_kprop_t cons_defaults[] = {
             {"auto.offset.reset", "earliest"},
             {"session.timeout.ms", "10000"},
@@ -261,36 +299,17 @@ static cf_err_t open_clients(cf_worker_t *w, char *errstr, size_t size) {
         rd_kafka_topic_partition_list_t *sub;
         cf_err_t err;
 
-        /* the producer */
         if (w->eos) {
-                if (!tid) {
-                        snprintf(tid_buf, sizeof(tid_buf), "%s-0", cfg->group);
-                        tid = tid_buf;
+                w->tid = cfg->transactional_id;
+                if (!w->tid) {
+                        snprintf(w->tid_buf, sizeof(w->tid_buf), "%s-0",
+                                 cfg->group);
+                        w->tid = w->tid_buf;
                 }
-                prod_forced[1].value = tid;
-                if (cfg->transaction_timeout_ms > 0) {
-                        snprintf(tto, sizeof(tto), "%d",
-                                 cfg->transaction_timeout_ms);
-                        prod_forced[2].value = tto;
-                } else {
-                        prod_forced[2].key = NULL;
-                }
-        } else {
-                prod_forced[1].key = NULL;
+                cf_log(CF_LOG_INFO, "worker", "transactional.id %s", w->tid);
         }
-        if (!(conf =
-                  cf_kconf_new(cfg, "worker", NULL, prod_forced, errstr, size)))
-                return CF_ERR_USAGE;
-        rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
-        rd_kafka_conf_set_opaque(conf, w);
-        if ((err = cf_kclient_open(&w->prod, RD_KAFKA_PRODUCER, conf,
-                                   "producer", errstr, size)) != CF_OK)
+        if ((err = open_producer(w, errstr, size)) != CF_OK)
                 return err;
-        if (w->eos) {
-                cf_log(CF_LOG_INFO, "worker", "transactional.id %s", tid);
-                if (cf_txn_init(&w->prod, errstr, size) != CF_KR_OK)
-                        return CF_ERR_IO;
-        }
         /* the state reader */
         if (!(conf = cf_kconf_new(cfg, "restore", rest_defaults, rest_forced,
                                   errstr, size)))
@@ -441,9 +460,9 @@ cf_err_t cf_worker_run(const cf_worker_opts_t *opts, cf_worker_stats_t *stats,
                cf_config_mode_name(w.cfg->mode), w.cfg->group,
                w.cfg->topic_events, w.cfg->topic_actions, w.cfg->topic_audit,
                w.cfg->topic_state, w.cfg->topic_dlq, w.n_parts);
+        cf_emit_init(&w.emit, NULL, w.av, w.cfg);
         if ((err = open_clients(&w, errstr, errstr_size)) != CF_OK)
                 goto out;
-        cf_emit_init(&w.emit, w.prod.rk, w.av, w.cfg);
         w.emit.serde = w.serde;
         loop(&w);
         if (w.fatal) {

@@ -79,12 +79,22 @@ typedef struct cf_worker_s {
         cf_err_t fatal_code;
         char fatal_why[768];
         bool assigned_once;
-        int64_t idle_since; /**< ms: last input or rebalance */
+        const char *tid;             /**< EOS: the transactional.id */
+        char tid_buf[CF_ID_MAX + 8]; /**< "<group>-0" when not configured */
+        long txn_timeout_ms; /**< the producer's transaction.timeout.ms */
+        int64_t txn_begin;   /**< ms: begin_transaction of the batch */
+        int64_t idle_since;  /**< ms: last input or rebalance */
 } cf_worker_t;
 
 /** Records a fatal error (the first one wins); the loop stops. */
 void cf_worker_fail(cf_worker_t *w, cf_err_t code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/** Replaces the producer (closed) by a new one with the same settings and,
+ *  in EOS mode, runs init_transactions: after the coordinator fenced the
+ *  producer's epoch for a transaction that timed out. CF_OK, or errstr says
+ *  why. */
+cf_err_t cf_worker_renew_producer(cf_worker_t *w, char *errstr, size_t size);
 
 /** Handles, produces and commits the n_msgs collected messages, or aborts
  *  and rewinds; destroys the messages. */

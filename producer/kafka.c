@@ -13,6 +13,60 @@ int64_t cf_kclock_ms(void) {
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+bool cf_kbackoff(cf_kclient_t *kc, int64_t t0, int64_t budget_ms, int *ms) {
+        struct timespec ts;
+        if (cf_kclock_ms() - t0 >= budget_ms)
+                return false;
+        ts.tv_sec = *ms / 1000;
+        ts.tv_nsec = (long)(*ms % 1000) * 1000000L;
+        nanosleep(&ts, NULL);
+        if (kc)
+                cf_kclient_drain_logs(kc);
+        *ms = *ms * 2 > 2000 ? 2000 : *ms * 2;
+        return true;
+}
+
+static bool coordinator_transient(rd_kafka_resp_err_t err) {
+        switch (err) {
+        case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+        case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+        case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+        case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+        case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+        case RD_KAFKA_RESP_ERR_UNSTABLE_OFFSET_COMMIT:
+        case RD_KAFKA_RESP_ERR__TIMED_OUT:
+        case RD_KAFKA_RESP_ERR__TRANSPORT:
+        case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+        case RD_KAFKA_RESP_ERR__WAIT_COORD:
+                return true;
+        default:
+                return false;
+        }
+}
+
+rd_kafka_resp_err_t cf_kcommitted(cf_kclient_t *kc,
+                                  rd_kafka_topic_partition_list_t *parts,
+                                  int64_t budget_ms) {
+        int64_t t0 = cf_kclock_ms();
+        int ms = 100;
+        rd_kafka_resp_err_t err;
+
+        for (;;) {
+                int64_t left = budget_ms - (cf_kclock_ms() - t0);
+                err = rd_kafka_committed(kc->rk, parts,
+                                         left > 1000 ? (int)left : 1000);
+                for (int i = 0; !err && i < parts->cnt; i++)
+                        if (coordinator_transient(parts->elems[i].err))
+                                err = parts->elems[i].err;
+                if (!coordinator_transient(err))
+                        return err;
+                cf_log(CF_LOG_WARN, "kafka", "committed offsets: %s (retrying)",
+                       rd_kafka_err2str(err));
+                if (!cf_kbackoff(kc, t0, budget_ms, &ms))
+                        return err;
+        }
+}
+
 cf_err_t cf_kconf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
                       char *errstr, size_t errstr_size) {
         char why[512];

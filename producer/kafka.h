@@ -89,6 +89,19 @@ cf_kres_t cf_kerror_take(rd_kafka_t *rk, rd_kafka_error_t *error,
 /** Monotonic milliseconds. */
 int64_t cf_kclock_ms(void);
 
+/** Backoff between tries of a retriable call: false once budget_ms have
+ *  passed since t0, else sleeps *ms (draining kc's logs; kc may be NULL)
+ *  and doubles *ms up to 2 s. Start *ms at 100. */
+bool cf_kbackoff(cf_kclient_t *kc, int64_t t0, int64_t budget_ms, int *ms);
+
+/** rd_kafka_committed() on parts, tried again while it fails with an error
+ *  a group coordinator that moves or loads gives (NOT_COORDINATOR,
+ *  COORDINATOR_LOAD_IN_PROGRESS, timeouts, transport, ...), for up to
+ *  budget_ms in all. Returns the last error. */
+rd_kafka_resp_err_t cf_kcommitted(cf_kclient_t *kc,
+                                  rd_kafka_topic_partition_list_t *parts,
+                                  int64_t budget_ms);
+
 /** Makes sure the five topics of cfg exist with one partition count, and
  *  extra too when not NULL and not one of them (created like the actions
  *  topic when missing). The events topic's count wins when it exists, else

@@ -6,21 +6,23 @@
 /* Transactional calls wait at most this long; a timeout is retriable. */
 #define TXN_TIMEOUT_MS 60000
 
-/* Runs call() until it is not retriable or the retries are spent. */
+/* Runs call() until it is not retriable or CF_TXN_RETRY_MS have passed
+ * (fatal then), backing off between tries. */
 #define RETRYING(r, what, call)                                                \
         do {                                                                   \
-                int try_ = 0;                                                  \
+                int64_t t0_ = cf_kclock_ms();                                  \
+                int ms_ = 100;                                                 \
                 for (;;) {                                                     \
                         (r) = cf_kerror_take(p->rk, (call), (what), errstr,    \
                                              errstr_size);                     \
                         cf_kclient_drain_logs(p);                              \
                         if ((r) != CF_KR_RETRY)                                \
                                 break;                                         \
-                        if (++try_ > CF_TXN_RETRIES) {                         \
+                        cf_log(CF_LOG_WARN, "txn", "%s (retrying)", errstr);   \
+                        if (!cf_kbackoff(p, t0_, CF_TXN_RETRY_MS, &ms_)) {     \
                                 (r) = CF_KR_FATAL;                             \
                                 break;                                         \
                         }                                                      \
-                        cf_log(CF_LOG_WARN, "txn", "%s (retrying)", errstr);   \
                 }                                                              \
         } while (0)
 

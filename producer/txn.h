@@ -1,6 +1,8 @@
 /* cspflow: the worker's Kafka transactions (EOS mode), each call classed
  * as librdkafka classes its errors (examples/transactions.c): a retriable
- * error is retried (up to CF_TXN_RETRIES times, then fatal), an abortable
+ * error is retried, backing off from 100 ms to 2 s between tries, for up
+ * to CF_TXN_RETRY_MS in all (then it is fatal: a broker away that long),
+ * an abortable
  * one is returned as CF_KR_ABORT for the caller to abort, rewind and go
  * on, anything else is CF_KR_FATAL. errstr names the call and the error.
  *
@@ -10,7 +12,7 @@
 
 #include "kafka.h"
 
-#define CF_TXN_RETRIES 10
+#define CF_TXN_RETRY_MS 60000
 
 /** init_transactions: fences an older instance with the same
  *  transactional.id and aborts what it left open. */
