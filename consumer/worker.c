@@ -130,6 +130,36 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         w->idle_since = cf_kclock_ms();
 }
 
+/* librdkafka 2.0.2 leaves the partitions of an assignment whose committed
+ * offsets could not be fetched (NOT_COORDINATOR while the group coordinator
+ * moves or loads is not retried) without a fetch position for good ("Do
+ * nothing for request-level errors", "The partition will not be added
+ * back to .pending", rdkafka_assignment.c); it reports that as consumer
+ * errors. Assigning the partitions again (between batches, at most once a
+ * second) fetches their offsets again. */
+static void reassign(cf_worker_t *w) {
+        rd_kafka_topic_partition_list_t *a = NULL;
+        int64_t now = cf_kclock_ms();
+
+        if (now - w->reassigned_at < 1000)
+                return; /* w->reassign stays set */
+        w->reassign = false;
+        w->reassigned_at = now;
+        if (rd_kafka_assignment(w->cons.rk, &a) != RD_KAFKA_RESP_ERR_NO_ERROR)
+                return;
+        if (a->cnt > 0) {
+                cf_log(CF_LOG_WARN, "worker",
+                       "assigning the %d partition(s) again to fetch their "
+                       "committed offsets again",
+                       a->cnt);
+                assign(w, w->cons.rk, a, false);
+                if (!w->fatal)
+                        assign(w, w->cons.rk, a, true);
+                w->idle_since = now;
+        }
+        rd_kafka_topic_partition_list_destroy(a);
+}
+
 /* A message with err set from the group consumer. */
 static void consumer_error(cf_worker_t *w, const rd_kafka_message_t *m,
                            unsigned *errors) {
@@ -141,7 +171,9 @@ static void consumer_error(cf_worker_t *w, const rd_kafka_message_t *m,
                rd_kafka_err2name(m->err), rd_kafka_message_errstr(m));
         if (cf_kclient_fatal(&w->cons, why, sizeof(why)))
                 cf_worker_fail(w, CF_ERR_IO, "%s", why);
-        else if (++*errors > CONSUMER_ERRORS_MAX)
+        else if (cf_kerr_coordinator_transient(m->err))
+                w->reassign = true; /* committed offsets not fetched */
+        if (!w->fatal && ++*errors > CONSUMER_ERRORS_MAX)
                 cf_worker_fail(w, CF_ERR_IO,
                                "%d consumer errors in a row, last: %s",
                                CONSUMER_ERRORS_MAX, rd_kafka_err2str(m->err));
@@ -202,12 +234,16 @@ static void loop(cf_worker_t *w) {
 
         w->idle_since = cf_kclock_ms();
         while (!w->fatal && !*w->opts->stop) {
+                bool busy;
                 cf_wm_tick(w);
                 collect(w);
-                if (w->n_msgs > 0) {
+                if ((busy = w->n_msgs > 0)) {
                         cf_batch_run(w);
                         w->idle_since = cf_kclock_ms();
-                } else if (idle_ms > 0 && w->assigned_once &&
+                }
+                if (w->reassign && !w->fatal) {
+                        reassign(w);
+                } else if (!busy && idle_ms > 0 && w->assigned_once &&
                            cf_kclock_ms() - w->idle_since >= idle_ms) {
                         cf_log(CF_LOG_INFO, "worker",
                                "no input for %d s: stopping",

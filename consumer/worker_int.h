@@ -81,9 +81,11 @@ typedef struct cf_worker_s {
         bool assigned_once;
         const char *tid;             /**< EOS: the transactional.id */
         char tid_buf[CF_ID_MAX + 8]; /**< "<group>-0" when not configured */
-        long txn_timeout_ms; /**< the producer's transaction.timeout.ms */
-        int64_t txn_begin;   /**< ms: begin_transaction of the batch */
-        int64_t idle_since;  /**< ms: last input or rebalance */
+        long txn_timeout_ms;   /**< the producer's transaction.timeout.ms */
+        int64_t txn_begin;     /**< ms: begin_transaction of the batch */
+        bool reassign;         /**< committed offsets not fetched */
+        int64_t reassigned_at; /**< ms: the last assignment again */
+        int64_t idle_since;    /**< ms: last input or rebalance */
 } cf_worker_t;
 
 /** Records a fatal error (the first one wins); the loop stops. */

@@ -26,7 +26,7 @@ bool cf_kbackoff(cf_kclient_t *kc, int64_t t0, int64_t budget_ms, int *ms) {
         return true;
 }
 
-static bool coordinator_transient(rd_kafka_resp_err_t err) {
+bool cf_kerr_coordinator_transient(rd_kafka_resp_err_t err) {
         switch (err) {
         case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
         case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
@@ -56,9 +56,9 @@ rd_kafka_resp_err_t cf_kcommitted(cf_kclient_t *kc,
                 err = rd_kafka_committed(kc->rk, parts,
                                          left > 1000 ? (int)left : 1000);
                 for (int i = 0; !err && i < parts->cnt; i++)
-                        if (coordinator_transient(parts->elems[i].err))
+                        if (cf_kerr_coordinator_transient(parts->elems[i].err))
                                 err = parts->elems[i].err;
-                if (!coordinator_transient(err))
+                if (!cf_kerr_coordinator_transient(err))
                         return err;
                 cf_log(CF_LOG_WARN, "kafka", "committed offsets: %s (retrying)",
                        rd_kafka_err2str(err));

@@ -94,6 +94,11 @@ int64_t cf_kclock_ms(void);
  *  and doubles *ms up to 2 s. Start *ms at 100. */
 bool cf_kbackoff(cf_kclient_t *kc, int64_t t0, int64_t budget_ms, int *ms);
 
+/** True for the errors a group coordinator gives while it moves or loads
+ *  (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, timeouts, transport,
+ *  ...): worth trying again. */
+bool cf_kerr_coordinator_transient(rd_kafka_resp_err_t err);
+
 /** rd_kafka_committed() on parts, tried again while it fails with an error
  *  a group coordinator that moves or loads gives (NOT_COORDINATOR,
  *  COORDINATOR_LOAD_IN_PROGRESS, timeouts, transport, ...), for up to

@@ -57,6 +57,33 @@ cf_err_t cf_mock_create_topic(cf_mock_t *m, const char *topic, int partitions,
         return CF_OK;
 }
 
+cf_err_t cf_mock_push_errors(cf_mock_t *m, int api_key, size_t cnt,
+                             const int *errors, char *errstr,
+                             size_t errstr_size) {
+        for (size_t i = 0; i < cnt; i++) {
+                rd_kafka_resp_err_t err =
+                    rd_kafka_mock_broker_push_request_error_rtts(
+                        m->mc, 1, (int16_t)api_key, 1,
+                        (rd_kafka_resp_err_t)errors[i], 0);
+                if (err) {
+                        cf_errstr_set(errstr, errstr_size,
+                                      "mock: pushing errors for request %d: "
+                                      "%s",
+                                      api_key, rd_kafka_err2str(err));
+                        return CF_ERR_IO;
+                }
+        }
+        return CF_OK;
+}
+
+size_t cf_mock_errors_left(cf_mock_t *m, int api_key) {
+        size_t cnt = 0;
+        if (rd_kafka_mock_broker_error_stack_cnt(m->mc, 1, (int16_t)api_key,
+                                                 &cnt))
+                return 0;
+        return cnt;
+}
+
 void cf_mock_destroy(cf_mock_t *m) {
         if (!m)
                 return;
