@@ -247,6 +247,30 @@ class Worker:
         return self.proc.poll() is None
 
 
+def log_messages(log):
+    """(level, component, msg) of every line cspflow logged (common/log.h:
+    JSON lines off a terminal; the plain lines of other output as
+    (None, None, line))."""
+    out = []
+    try:
+        with open(log, errors="replace") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return out
+    for l in lines:
+        o = None
+        if l.startswith("{"):
+            try:
+                o = json.loads(l)
+            except ValueError:
+                pass
+        if isinstance(o, dict) and "msg" in o:
+            out.append((o.get("level"), o.get("component"), o["msg"]))
+        else:
+            out.append((None, None, l))
+    return out
+
+
 def summary_of(log):
     """The last JSON object line of a worker's stderr with the summary keys."""
     try:
@@ -959,3 +983,51 @@ def default_partition(key, n):
     """librdkafka's default partitioner (consistent_random) for a key."""
     return zlib.crc32(key) % n
 
+
+
+# ------------------------------------------------------ a broker of its own
+
+class OwnBroker:
+    """A broker of the test's own (scripts/kafka-local with its own work dir
+    and ports), for tests that kill or pause it. Ports come from the env
+    vars named (defaults for CI); the work dir is wiped by stop()."""
+
+    def __init__(self, name, port_var="CSPFLOW_FAULTS_KAFKA_PORT",
+                 controller_var="CSPFLOW_FAULTS_KAFKA_CONTROLLER_PORT",
+                 port=39300, controller_port=39301, extra_config=""):
+        self.env = dict(os.environ)
+        self.env["CSPFLOW_KAFKA_PORT"] = os.environ.get(port_var, str(port))
+        self.env["CSPFLOW_KAFKA_CONTROLLER_PORT"] = os.environ.get(
+            controller_var, str(controller_port))
+        self.env["CSPFLOW_KAFKA_DIR"] = f"/tmp/cspflow-{name}-{os.getpid()}"
+        self.env["CSPFLOW_KAFKA_EXTRA_CONFIG"] = extra_config
+        self.script = os.path.join(ROOT, "scripts", "kafka-local")
+        self.address = None
+
+    def run(self, *cmd, check=True):
+        p = subprocess.run([self.script, *cmd], env=self.env,
+                           capture_output=True, text=True, timeout=300)
+        if check and p.returncode != 0:
+            raise RuntimeError(f"kafka-local {' '.join(cmd)}: exit "
+                               f"{p.returncode}: {p.stderr[-2000:]}")
+        return p
+
+    def start(self):
+        """Starts (or restarts on the same data) and waits until it answers;
+        returns the bootstrap address."""
+        out = self.run("start").stdout.strip().splitlines()
+        self.address = out[-1] if out else None
+        return self.address
+
+    def kill(self):
+        self.run("kill")
+
+    def pause(self):
+        self.run("pause")
+
+    def resume(self):
+        self.run("resume")
+
+    def stop(self):
+        """Stops it and wipes its data; never raises."""
+        self.run("stop", "--clean", check=False)
