@@ -104,6 +104,16 @@ static const ckey_t keys[] = {
     OPT_STR("registry.ssl.key.location", registry_ssl_key),
     BOOL("registry.ssl.verify", registry_ssl_verify, "true"),
     OPT_STR("schemas.writers.dir", schemas_writers_dir),
+    /* caps on the worker's input: default = maximum = common/limits.h's
+     * (tests/unit/test_limits.c checks the two agree) */
+    INT("limits.record.bytes", limits.record_bytes, "1048576", 16,
+        CF_RECORD_MAX),
+    INT("limits.id.bytes", limits.id_bytes, "128", 1, CF_ID_MAX),
+    INT("limits.text.bytes", limits.text_bytes, "512", 0, CF_TEXT_MAX),
+    INT("limits.roles", limits.roles, "16", 1, CF_ROLES_MAX),
+    INT("limits.subscriptions", limits.subscriptions, "256", 1, CF_SUBS_MAX),
+    INT("limits.keys.per.partition", limits.keys_per_partition, "1000000", 1,
+        CF_KEYS_PER_PARTITION_MAX),
 };
 
 #define N_OF(a)           (sizeof(a) / sizeof((a)[0]))

@@ -36,6 +36,7 @@
 #include <stdio.h>
 
 #include "error.h"
+#include "limits.h"
 
 typedef enum cf_mode_e {
         CF_MODE_EOS = 0,      /**< one Kafka transaction per batch */
@@ -80,6 +81,7 @@ typedef struct cf_config_s {
         char *log_level;            /**< "info", ... (log.h) */
         char *log_format;           /**< "auto", "json", "text" */
         char *http_listen;          /**< NULL: no HTTP endpoint */
+        cf_limits_t limits;         /**< limits.* (docs/limits.md) */
         cf_config_kv_t *kafka;      /**< owned, n_kafka of them, in order */
         size_t n_kafka;
         char **origins; /**< owned, one per key of the table */

@@ -145,19 +145,29 @@ static cf_kres_t reject(cf_worker_t *w, const rd_kafka_message_t *m,
 }
 
 /* Decodes m into w->ev: CF_REJ_NONE, or the reason with v->detail set;
- * then the checks every input passes (schemas/input.h). *err: CF_ERR_IO
- * when the schema registry could not be asked (nothing decided). */
+ * then the checks every input passes (schemas/input.h) and the caps of
+ * limits.* (common/limits.h). *err: CF_ERR_IO when the schema registry
+ * could not be asked (nothing decided). */
 static cf_reject_t decode(cf_worker_t *w, const rd_kafka_message_t *m,
                           cf_verdict_t *v, bool *decoded, cf_err_t *err) {
-        cf_reject_t r = CF_REJ_NONE;
+        const cf_limits_t *lim = &w->cfg->limits;
+        cf_reject_t r =
+            cf_limits_check_record(lim, m->len, v->detail, sizeof(v->detail));
 
+        *err = CF_OK;
+        *decoded = false;
+        if (r != CF_REJ_NONE)
+                return r;
         *err = cf_serde_decode_event(w->serde, m->payload, m->len, &w->ev, &r,
                                      v->detail, sizeof(v->detail));
         *decoded = *err == CF_OK && r == CF_REJ_NONE;
         if (*err != CF_OK || r != CF_REJ_NONE)
                 return r;
-        return cf_input_check(&w->ev, m->key, m->key_len, v->detail,
-                              sizeof(v->detail));
+        r = cf_input_check(&w->ev, m->key, m->key_len, v->detail,
+                           sizeof(v->detail));
+        if (r != CF_REJ_NONE)
+                return r;
+        return cf_limits_check_event(lim, &w->ev, v->detail, sizeof(v->detail));
 }
 
 static cf_kres_t handle(cf_worker_t *w, const rd_kafka_message_t *m,
@@ -286,8 +296,8 @@ static cf_kres_t flush_all(cf_worker_t *w, bctx_t *c) {
         }
         if (w->dr_failed > 0) {
                 snprintf(c->why, sizeof(c->why),
-                         "%llu record(s) could not be delivered",
-                         (unsigned long long)w->dr_failed);
+                         "%llu record(s) could not be delivered (first: %s)",
+                         (unsigned long long)w->dr_failed, w->dr_first);
                 return CF_KR_ABORT;
         }
         return CF_KR_OK;
@@ -412,12 +422,18 @@ static int64_t *batch_firsts(cf_worker_t *w) {
 
 static void count_abort(cf_worker_t *w, const bctx_t *c) {
         w->stats.aborts++;
+        /* the first reason is the cause (an authorization failure, say);
+         * the later ones may be its consequences */
+        if (!w->registry_wait && w->aborts_in_row == 0)
+                cf_errstr_set(w->abort_first, sizeof(w->abort_first), "%s",
+                              c->why);
         if (w->registry_wait) /* not a record's fault */
                 w->registry_wait = false;
         else if (++w->aborts_in_row >= ABORTS_IN_ROW_MAX)
                 cf_worker_fail(w, CF_ERR_IO,
-                               "%u batches aborted in a row; last: %s",
-                               w->aborts_in_row, c->why);
+                               "%u batches aborted in a row; first: %s; "
+                               "last: %.300s",
+                               w->aborts_in_row, w->abort_first, c->why);
 }
 
 /* After a fatal error of the producer: a new producer (init_transactions
@@ -529,6 +545,7 @@ void cf_batch_run(cf_worker_t *w) {
         }
         undo_release(w);
         w->dr_failed = 0;
+        w->dr_first[0] = '\0';
         w->registry_wait = false;
         w->txn_begin = cf_kclock_ms();
         if (w->eos)

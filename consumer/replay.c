@@ -83,6 +83,8 @@ static int setup_partitions(rctx_t *c) {
                 c->last[p] = -1;
                 if (!(c->stores[p] = cf_store_new()))
                         return fail(c, CF_ERR_NOMEM, "out of memory");
+                cf_store_set_max(c->stores[p],
+                                 (size_t)o->cfg->limits.keys_per_partition);
         }
         if (o->from == CF_REPLAY_FROM_OFFSETS) {
                 if (o->n_from_offsets > n) {
@@ -206,12 +208,19 @@ static int on_event(void *opaque, const cf_tail_record_t *r) {
         c->last[p] = r->offset;
         in_range = r->offset >= c->start[p];
         res->inputs_in_range += in_range;
-        if (decode(c, r->value, r->len, &rj, detail, sizeof(detail)) != 0)
+        /* the worker's caps too (limits.*): the same inputs are refused */
+        rj = cf_limits_check_record(&c->o->cfg->limits, r->len, detail,
+                                    sizeof(detail));
+        if (rj == CF_REJ_NONE &&
+            decode(c, r->value, r->len, &rj, detail, sizeof(detail)) != 0)
                 return -1;
         decoded = rj == CF_REJ_NONE;
         if (decoded)
                 rj = cf_input_check(&c->ev, r->key, r->key_len, detail,
                                     sizeof(detail));
+        if (rj == CF_REJ_NONE)
+                rj = cf_limits_check_event(&c->o->cfg->limits, &c->ev, detail,
+                                           sizeof(detail));
         if (rj != CF_REJ_NONE) {
                 res->rejected++;
                 if (in_range && decoded &&

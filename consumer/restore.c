@@ -212,6 +212,8 @@ cf_err_t cf_restore(cf_worker_t *w,
                         err = CF_ERR_NOMEM;
                         goto out;
                 }
+                cf_store_set_max(w->parts[p].store,
+                                 (size_t)w->cfg->limits.keys_per_partition);
                 rd_kafka_topic_partition_list_add(l, w->cfg->topic_state, p)
                     ->offset = RD_KAFKA_OFFSET_BEGINNING;
                 c.remaining++;

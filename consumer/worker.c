@@ -38,6 +38,10 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
         (void)rk;
         if (!m->err)
                 return;
+        if (w->dr_failed == 0)
+                snprintf(w->dr_first, sizeof(w->dr_first), "%s [%d]: %s",
+                         rd_kafka_topic_name(m->rkt), (int)m->partition,
+                         rd_kafka_err2str(m->err));
         if (w->dr_failed++ < 5)
                 cf_log(CF_LOG_WARN, "worker", "delivery to %s [%d] failed: %s",
                        rd_kafka_topic_name(m->rkt), (int)m->partition,

@@ -19,6 +19,7 @@ typedef struct entry_s {
 
 struct cf_store_s {
         entry_t *head;
+        size_t max; /* 0: no cap */
 };
 
 /* Builds the composite key into buf; returns its length, 0 if too long. */
@@ -106,6 +107,10 @@ size_t cf_store_count(const cf_store_t *st) {
         return HASH_COUNT(st->head);
 }
 
+void cf_store_set_max(cf_store_t *st, size_t max_keys) {
+        st->max = max_keys;
+}
+
 cf_migration_t *cf_store_next(const cf_store_t *st,
                               const cf_migration_t *prev) {
         entry_t *e;
@@ -123,6 +128,19 @@ cf_err_t cf_store_apply(cf_store_t *st, const cf_catalog_t *catalog,
             cf_store_get(st, in->partner_id, in->customer_tenant_id);
         bool created = false;
         cf_err_t err;
+        if (!m && st->max && HASH_COUNT(st->head) >= st->max) {
+                memset(v, 0, sizeof(*v));
+                v->kind = CF_VERDICT_REJECTED;
+                v->reason = CF_REJ_OVER_LIMIT;
+                v->rule = 13;
+                v->status_before = v->status_after = CF_MIG_NONE;
+                cf_errstr_set(v->detail, sizeof(v->detail),
+                              "limits.keys.per.partition: the partition "
+                              "holds %zu migrations, its cap; no room for "
+                              "%s/%s",
+                              st->max, in->partner_id, in->customer_tenant_id);
+                return CF_OK;
+        }
         if (!m) {
                 if (!(m = cf_migration_new(in->partner_id,
                                            in->customer_tenant_id)))

@@ -34,12 +34,21 @@ void cf_store_remove(cf_store_t *st, const char *partner_id,
 
 size_t cf_store_count(const cf_store_t *st);
 
+/** Caps the migrations cf_store_apply() lets the store hold (0, the
+ *  default: no cap). At the cap, an input for a key the store does not
+ *  hold is rejected CF_REJ_OVER_LIMIT naming limits.keys.per.partition;
+ *  the keys held go on as before. cf_store_put() (restoring state, undoing
+ *  a batch) is not capped: a store restored over a lowered cap keeps what
+ *  it had. */
+void cf_store_set_max(cf_store_t *st, size_t max_keys);
+
 /** Insertion-order iteration: start with prev = NULL. */
 cf_migration_t *cf_store_next(const cf_store_t *st, const cf_migration_t *prev);
 
 /** One input: finds (or creates) the key's migration and runs cf_handle().
  *  A migration created here and not applied is dropped again, so rejected
- *  events leave no trace. Returns cf_handle()'s error. */
+ *  events leave no trace. A new key past the cap (cf_store_set_max) is
+ *  rejected without calling cf_handle(). Returns cf_handle()'s error. */
 cf_err_t cf_store_apply(cf_store_t *st, const cf_catalog_t *catalog,
                         const cf_event_t *in, cf_outbox_t *out,
                         cf_verdict_t *v);
