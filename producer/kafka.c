@@ -86,9 +86,15 @@ cf_err_t cf_kconf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
  * one log line, an error when fatal, else a warning (librdkafka retries
  * transport errors itself). Fatal errors are also picked up by
  * cf_kclient_fatal() from the main loop. */
+/* The last authentication failure any client reported (the callbacks run
+ * on the main thread): cf_kclient_auth_failed() turns a timeout into it. */
+static char auth_failure[512];
+
 static void error_cb(rd_kafka_t *rk, int err, const char *reason,
                      void *opaque) {
         (void)opaque;
+        if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION)
+                snprintf(auth_failure, sizeof(auth_failure), "%s", reason);
         cf_log(err == RD_KAFKA_RESP_ERR__FATAL ? CF_LOG_ERROR : CF_LOG_WARN,
                "rdkafka", "%s: %s: %s", rd_kafka_name(rk),
                rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
@@ -188,6 +194,20 @@ void cf_kclient_close(cf_kclient_t *kc) {
         if (kc->rk)
                 rd_kafka_destroy(kc->rk);
         memset(kc, 0, sizeof(*kc));
+}
+
+bool cf_kclient_auth_failed(cf_kclient_t *kc, char *errstr,
+                            size_t errstr_size) {
+        if (kc->rk)
+                rd_kafka_poll(kc->rk, 0); /* serves error_cb */
+        cf_kclient_drain_logs(kc);
+        if (!auth_failure[0])
+                return false;
+        cf_errstr_set(errstr, errstr_size,
+                      "kafka: authentication failed: %s (check "
+                      "kafka.sasl.username and kafka.sasl.password)",
+                      auth_failure);
+        return true;
 }
 
 bool cf_kclient_fatal(cf_kclient_t *kc, char *errstr, size_t errstr_size) {

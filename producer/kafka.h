@@ -78,6 +78,11 @@ void cf_kclient_drain_logs(cf_kclient_t *kc);
  *  cleanly. */
 void cf_kclient_close(cf_kclient_t *kc);
 
+/** True, with errstr saying so, when a client of this process failed to
+ *  authenticate (SASL): librdkafka only retries such an error, so a
+ *  request that timed out is explained by it. Serves kc's callbacks. */
+bool cf_kclient_auth_failed(cf_kclient_t *kc, char *errstr, size_t errstr_size);
+
 /** True, with errstr naming it, when the client raised a fatal error. */
 bool cf_kclient_fatal(cf_kclient_t *kc, char *errstr, size_t errstr_size);
 

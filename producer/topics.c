@@ -33,10 +33,11 @@ static cf_err_t look(cf_kclient_t *kc, want_t *w, size_t n, char *errstr,
         err = rd_kafka_metadata(kc->rk, 1, NULL, &md, METADATA_TIMEOUT_MS);
         cf_kclient_drain_logs(kc);
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                cf_errstr_set(errstr, errstr_size,
-                              "kafka metadata: %s (is the broker at "
-                              "bootstrap.servers reachable?)",
-                              rd_kafka_err2str(err));
+                if (!cf_kclient_auth_failed(kc, errstr, errstr_size))
+                        cf_errstr_set(errstr, errstr_size,
+                                      "kafka metadata: %s (is the broker at "
+                                      "bootstrap.servers reachable?)",
+                                      rd_kafka_err2str(err));
                 return CF_ERR_IO;
         }
         for (size_t i = 0; i < n; i++) {
