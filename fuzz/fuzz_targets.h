@@ -1,6 +1,6 @@
 /* cspflow: what each libFuzzer target does with one input, shared by the
- * fuzz/fuzz_*.c entry points and tests/unit/test_fuzz_regress.c (which
- * replays the seed corpora and every crash found, fuzz/corpus/ and
+ * libFuzzer entry point fuzz/fuzz_main.c and tests/unit/test_fuzz_regress.c
+ * (which replays the seed corpora and every crash found, fuzz/corpus/ and
  * tests/fuzz/, in the ordinary build).
  *
  * Each function feeds the bytes to one decoder and, when they decode,

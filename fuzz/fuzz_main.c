@@ -1,6 +1,11 @@
-/* libFuzzer entry point of the avro_state target (fuzz_targets.h says what it
- * checks); built with -DCSPFLOW_FUZZ=ON, run by scripts/fuzz. */
+/* libFuzzer entry point, compiled once per target (fuzz/CMakeLists.txt)
+ * with CF_FUZZ_RUN set to its function of fuzz_targets.h, which says what
+ * each checks; built with -DCSPFLOW_FUZZ=ON, run by scripts/fuzz. */
 #include "fuzz_targets.h"
+
+#ifndef CF_FUZZ_RUN
+#error "CF_FUZZ_RUN must name a cf_fuzz_* function of fuzz_targets.h"
+#endif
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -13,6 +18,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        cf_fuzz_avro_state(data, size);
+        CF_FUZZ_RUN(data, size);
         return 0;
 }
