@@ -75,6 +75,29 @@ size_t cf_fmt_u64(char *buf, size_t size, uint64_t v) {
         return n;
 }
 
+char *cf_url_strip_userinfo(const char *url) {
+        const char *s = strstr(url, "://"), *at = NULL, *end;
+        char *out;
+        size_t n;
+
+        if (!s)
+                return cf_strdup(url);
+        s += 3;
+        end = s + strcspn(s, "/?#");
+        /* the last '@': a password may hold one unencoded */
+        for (const char *p = s; p < end; p++)
+                if (*p == '@')
+                        at = p;
+        if (!at)
+                return cf_strdup(url);
+        n = strlen(url) - (size_t)(at + 1 - s);
+        if (!(out = malloc(n + 1)))
+                return NULL;
+        memcpy(out, url, (size_t)(s - url));
+        memcpy(out + (s - url), at + 1, strlen(at + 1) + 1);
+        return out;
+}
+
 bool cf_parse_long(const char *s, long min, long max, long *out) {
         char *end = NULL;
         long v;

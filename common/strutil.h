@@ -30,6 +30,11 @@ bool cf_str_replace_n(char **dst, const char *src, size_t n);
  *  writes it without printf; returns the full length. */
 size_t cf_fmt_u64(char *buf, size_t size, uint64_t v);
 
+/** Heap copy of url without the "user:password@" after its scheme's
+ *  "://" (up to the last '@' before the first '/', '?' or '#'); a copy of
+ *  url when it has none. NULL on allocation failure. Caller frees. */
+char *cf_url_strip_userinfo(const char *url);
+
 /** Parses a whole decimal string into *out within [min, max].
  *  Returns false on any junk, sign error or overflow (atoi's replacement). */
 bool cf_parse_long(const char *s, long min, long max, long *out);

@@ -54,27 +54,6 @@ static void curl_init(void) {
 
 /* ---- set-up ---- */
 
-/* url without "user:password@" after the scheme. */
-static char *strip_userinfo(const char *url) {
-        const char *s = strstr(url, "://"), *at, *end;
-        char *out;
-        size_t n;
-
-        if (!s)
-                return cf_strdup(url);
-        s += 3;
-        end = s + strcspn(s, "/?#");
-        at = memchr(s, '@', (size_t)(end - s));
-        if (!at)
-                return cf_strdup(url);
-        n = strlen(url) - (size_t)(at + 1 - s);
-        if (!(out = malloc(n + 1)))
-                return NULL;
-        memcpy(out, url, (size_t)(s - url));
-        memcpy(out + (s - url), at + 1, strlen(at + 1) + 1);
-        return out;
-}
-
 static bool dup_opt(const char **dst, const char *src) {
         if (!src || !*src) {
                 *dst = NULL;
@@ -142,7 +121,7 @@ cf_err_t cf_registry_new(const cf_registry_opts_t *opts, cf_registry_t **out,
         n = strlen(r->url);
         while (n > 0 && r->url[n - 1] == '/')
                 r->url[--n] = '\0';
-        if (!(r->display_url = strip_userinfo(r->url))) {
+        if (!(r->display_url = cf_url_strip_userinfo(r->url))) {
                 cf_registry_destroy(r);
                 goto nomem;
         }
