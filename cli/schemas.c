@@ -29,8 +29,10 @@ static const char usage_text[] =
     "                     (which is YAML too; docs/asyncapi.yaml)\n"
     "\n"
     "With --asyncapi, the configuration (docs/configuration.md) names the\n"
-    "topics and, when kafka.bootstrap.servers is set, the "
-    "server:\n" CF_CLI_CONFIG_USAGE
+    "topics and, when kafka.bootstrap.servers is set, the server; with\n"
+    "registry.url too, the Kafka bindings of the schema registry (Confluent\n"
+    "wire format; registry.url without kafka.bootstrap.servers is an "
+    "error):\n" CF_CLI_CONFIG_USAGE
     "CSPFLOW_* variables apply too: generate docs/asyncapi.yaml without them.\n"
     "\n"
     "  -h, --help         this help\n"
@@ -92,14 +94,16 @@ static int asyncapi(const cf_cli_settings_t *settings) {
         char errstr[1024];
         cf_config_t cfg;
         char *doc = NULL;
+        cf_err_t err;
         int rc = cf_cli_kafka_config(&cfg, "schemas", settings, false);
 
         if (rc != CF_EXIT_OK)
                 return rc;
-        if (cf_asyncapi_dump(&cfg, CSPFLOW_VERSION, &doc, errstr,
-                             sizeof(errstr)) != CF_OK) {
+        err = cf_asyncapi_dump(&cfg, CSPFLOW_VERSION, &doc, errstr,
+                               sizeof(errstr));
+        if (err != CF_OK) {
                 fprintf(stderr, "cspflow schemas: %s\n", errstr);
-                rc = CF_EXIT_FAILURE;
+                rc = err == CF_ERR_USAGE ? CF_EXIT_USAGE : CF_EXIT_FAILURE;
         } else {
                 fputs(doc, stdout);
                 fputc('\n', stdout);

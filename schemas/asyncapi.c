@@ -209,19 +209,80 @@ static const char framing_text[] =
     "CRC-64-AVRO fingerprint as 8 bytes little-endian, the binary body); "
     "x-avro-fingerprint is the fingerprint as a 16-digit hex number.";
 
+static const char framing_confluent_text[] =
+    "Value: Confluent wire format (00, the writer schema's id in the schema "
+    "registry of the server's binding as 4 bytes big-endian, the binary "
+    "body); the schema is registered under the subject "
+    "x-schema-registry-subject, <topic>-<record full name> "
+    "(TopicRecordNameStrategy). Values written without a registry are in "
+    "Avro single-object encoding (C3 01, the CRC-64-AVRO fingerprint "
+    "x-avro-fingerprint as 8 bytes little-endian, the body): the first byte "
+    "tells the framings apart, and cspflow reads both.";
+
+/* True when registry.url is set: events, actions and audit values are then
+ * in the Confluent wire format (docs/registry.md); state records never. */
+static bool registry_on(const cf_config_t *cfg) {
+        return cfg->registry_url && *cfg->registry_url;
+}
+
+static bool confluent_framed(const cf_config_t *cfg, cf_schema_topic_t t) {
+        return registry_on(cfg) &&
+               (t == CF_SCHEMA_TOPIC_EVENTS || t == CF_SCHEMA_TOPIC_ACTIONS ||
+                t == CF_SCHEMA_TOPIC_AUDIT);
+}
+
+static const char *topic_address(const cf_config_t *cfg, cf_schema_topic_t t) {
+        switch (t) {
+        case CF_SCHEMA_TOPIC_EVENTS:
+                return cfg->topic_events;
+        case CF_SCHEMA_TOPIC_ACTIONS:
+                return cfg->topic_actions;
+        case CF_SCHEMA_TOPIC_AUDIT:
+                return cfg->topic_audit;
+        case CF_SCHEMA_TOPIC_STATE:
+                return cfg->topic_state;
+        default:
+                return cfg->topic_dlq;
+        }
+}
+
+/* The message's Kafka binding: its key, and with a registry where the
+ * schema id is (Kafka bindings 0.5.0: schemaIdLocation, ...). */
+static json_t *message_binding(const cf_config_t *cfg, cf_schema_topic_t t) {
+        json_t *b = json_pack(
+            "{s:o}", "key",
+            ref("components", "schemas",
+                t == CF_SCHEMA_TOPIC_AUDIT ? SCHEMA_KEY_NULL : SCHEMA_KEY,
+                NULL));
+        if (b && confluent_framed(cfg, t) &&
+            (json_object_set_new(b, "schemaIdLocation",
+                                 json_string("payload")) ||
+             json_object_set_new(b, "schemaIdPayloadEncoding",
+                                 json_string("confluent")) ||
+             json_object_set_new(b, "schemaLookupStrategy",
+                                 json_string("TopicRecordNameStrategy")))) {
+                json_decref(b);
+                return NULL;
+        }
+        return kafka_binding(b);
+}
+
 /* components.messages.<name> for one schema. */
-static json_t *schema_message(const cf_embedded_schema_t *s, const json_t *avsc,
+static json_t *schema_message(const cf_config_t *cfg,
+                              const cf_embedded_schema_t *s, const json_t *avsc,
                               const char *fullname, uint64_t fp,
                               cf_schema_topic_t topic) {
         const char *doc = json_string_value(json_object_get(avsc, "doc"));
+        bool confluent = confluent_framed(cfg, topic);
         char fp_hex[17], ce_type[CF_ID_MAX + 32];
-        json_t *m, *headers = NULL;
+        json_t *m, *headers = NULL, *subject;
 
         snprintf(fp_hex, sizeof(fp_hex), "%016llx", (unsigned long long)fp);
         m = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "name", fullname, "title",
                       s->name, "summary", doc ? doc : s->name, "description",
-                      framing_text, "contentType", "application/avro",
-                      "payload", ref("components", "schemas", s->name, NULL));
+                      confluent ? framing_confluent_text : framing_text,
+                      "contentType", "application/avro", "payload",
+                      ref("components", "schemas", s->name, NULL));
         if (!m)
                 return NULL;
         if (topic == CF_SCHEMA_TOPIC_ACTIONS) {
@@ -235,16 +296,16 @@ static json_t *schema_message(const cf_embedded_schema_t *s, const json_t *avsc,
                 if (!headers || json_object_set_new(m, "headers", headers))
                         goto fail;
         }
-        if (json_object_set_new(
-                m, "bindings",
-                kafka_binding(json_pack("{s:o}", "key",
-                                        ref("components", "schemas",
-                                            topic == CF_SCHEMA_TOPIC_AUDIT
-                                                ? SCHEMA_KEY_NULL
-                                                : SCHEMA_KEY,
-                                            NULL)))) ||
+        if (json_object_set_new(m, "bindings", message_binding(cfg, topic)) ||
             json_object_set_new(m, "x-avro-fingerprint", json_string(fp_hex)))
                 goto fail;
+        if (confluent) {
+                subject =
+                    json_sprintf("%s-%s", topic_address(cfg, topic), fullname);
+                if (!subject || json_object_set_new(
+                                    m, "x-schema-registry-subject", subject))
+                        goto fail;
+        }
         return m;
 fail:
         json_decref(m);
@@ -306,21 +367,6 @@ static const chan_t chans[] = {
      "sendDlq", "send", "The worker dead-letters the inputs it refuses."},
 };
 
-static const char *topic_of(const cf_config_t *cfg, const chan_t *c) {
-        switch (c->topic) {
-        case CF_SCHEMA_TOPIC_EVENTS:
-                return cfg->topic_events;
-        case CF_SCHEMA_TOPIC_ACTIONS:
-                return cfg->topic_actions;
-        case CF_SCHEMA_TOPIC_AUDIT:
-                return cfg->topic_audit;
-        case CF_SCHEMA_TOPIC_STATE:
-                return cfg->topic_state;
-        default:
-                return cfg->topic_dlq;
-        }
-}
-
 /* The channel and its operation, messages from names (msgs: the message
  * ids of this topic, in order). */
 static int add_channel(json_t *channels, json_t *operations,
@@ -347,9 +393,10 @@ static int add_channel(json_t *channels, json_t *operations,
                 binding, "topicConfiguration",
                 json_pack("{s:[s]}", "cleanup.policy", "compact")))
                 goto fail;
-        ch = json_pack("{s:s,s:s,s:s,s:o,s:o}", "address", topic_of(cfg, c),
-                       "title", c->title, "description", c->desc, "messages",
-                       ch_msgs, "bindings", kafka_binding(binding));
+        ch = json_pack("{s:s,s:s,s:s,s:o,s:o}", "address",
+                       topic_address(cfg, c->topic), "title", c->title,
+                       "description", c->desc, "messages", ch_msgs, "bindings",
+                       kafka_binding(binding));
         ch_msgs = binding = NULL;
         if (!ch || json_object_set_new(channels, c->id, ch))
                 goto fail;
@@ -375,24 +422,55 @@ fail:
         return -1;
 }
 
+/* The server's Kafka binding: with a registry, its URL (without any
+ * user:password@) and vendor. */
+static json_t *server_binding(const cf_config_t *cfg) {
+        json_t *b = json_object();
+        char *url;
+        int bad;
+        if (!b || !registry_on(cfg))
+                return kafka_binding(b);
+        if (!(url = cf_url_strip_userinfo(cfg->registry_url))) {
+                json_decref(b);
+                return NULL;
+        }
+        bad = json_object_set_new(b, "schemaRegistryUrl", json_string(url)) ||
+              json_object_set_new(b, "schemaRegistryVendor",
+                                  json_string("confluent"));
+        free(url);
+        if (bad) {
+                json_decref(b);
+                return NULL;
+        }
+        return kafka_binding(b);
+}
+
+static bool has_server(const cf_config_t *cfg) {
+        const char *boot = cf_config_kafka_get(cfg, "bootstrap.servers");
+        return boot && *boot;
+}
+
 /* servers.kafka when a bootstrap address is known; 0 when none. */
 static int add_server(json_t *root, const cf_config_t *cfg) {
         const char *boot = cf_config_kafka_get(cfg, "bootstrap.servers");
         const char *sec = cf_config_kafka_get(cfg, "security.protocol");
         char host[512], desc[1024];
         size_t n;
-        if (!boot || !*boot)
+        if (!has_server(cfg))
                 return 0;
         n = strcspn(boot, ",");
         snprintf(host, sizeof(host), "%.*s", (int)n, boot);
         snprintf(desc, sizeof(desc), "Kafka bootstrap servers: %s", boot);
         return json_object_set_new(
-            root, "servers",
-            json_pack(
-                "{s:{s:s,s:s,s:s,s:o}}", "kafka", "host", host, "protocol",
-                sec && (!cf_str_ieq(sec, "plaintext")) ? "kafka-secure"
-                                                       : "kafka",
-                "description", desc, "bindings", kafka_binding(json_object())));
+                   root, "servers",
+                   json_pack(
+                       "{s:{s:s,s:s,s:s,s:o}}", "kafka", "host", host,
+                       "protocol",
+                       sec && (!cf_str_ieq(sec, "plaintext")) ? "kafka-secure"
+                                                              : "kafka",
+                       "description", desc, "bindings", server_binding(cfg)))
+                   ? -1
+                   : 0;
 }
 
 static const char info_text[] =
@@ -402,6 +480,16 @@ static const char info_text[] =
     "records of the schemas in schemas/avro. Generated by `cspflow schemas "
     "--asyncapi`; docs/schemas.md explains how to read the topics and how "
     "the schemas evolve.";
+
+static const char info_registry_text[] =
+    "The Kafka topics of cspflow, the worker that automates Microsoft CSP "
+    "license migrations. Every record is keyed by migration "
+    "(<partner_id>/<customer_tenant_id>); values are Avro records of the "
+    "schemas in schemas/avro, in the Confluent wire format with the schema "
+    "registry of the server's binding (events, actions, audit; the state "
+    "topic stays Avro single-object). Generated by `cspflow schemas "
+    "--asyncapi` with registry.url set; docs/schemas.md explains how to "
+    "read the topics and how the schemas evolve.";
 
 /* The whole document; NULL with errstr set. */
 static json_t *build(const cf_config_t *cfg, const char *version, char *errstr,
@@ -415,7 +503,8 @@ static json_t *build(const cf_config_t *cfg, const char *version, char *errstr,
         root =
             json_pack("{s:s,s:{s:s,s:s,s:s},s:s}", "asyncapi", "3.0.0", "info",
                       "title", "cspflow", "version", version, "description",
-                      info_text, "defaultContentType", "application/avro");
+                      registry_on(cfg) ? info_registry_text : info_text,
+                      "defaultContentType", "application/avro");
         channels = json_object();
         operations = json_object();
         schemas = json_object();
@@ -446,7 +535,7 @@ static json_t *build(const cf_config_t *cfg, const char *version, char *errstr,
                                "schema", avsc);
                 avsc = NULL;
                 if (!js || json_object_set_new(schemas, s->name, js) ||
-                    !(m = schema_message(s, json_object_get(js, "schema"),
+                    !(m = schema_message(cfg, s, json_object_get(js, "schema"),
                                          fullname, fp, t)) ||
                     json_object_set_new(messages, s->name, m) ||
                     json_array_append_new(names[t], json_string(s->name)))
@@ -491,6 +580,15 @@ cf_err_t cf_asyncapi_dump(const cf_config_t *cfg, const char *version,
         json_t *doc;
 
         *out = NULL;
+        /* The message bindings that say where the schema id is must not
+         * appear without the server binding that names the registry. */
+        if (registry_on(cfg) && !has_server(cfg)) {
+                cf_errstr_set(errstr, errstr_size,
+                              "registry.url is set but kafka.bootstrap.servers "
+                              "is not (--bootstrap): the Kafka bindings name "
+                              "the schema registry on the server");
+                return CF_ERR_USAGE;
+        }
         if (!(doc = build(cfg, version, errstr, errstr_size)))
                 return strstr(errstr, "out of memory") ? CF_ERR_NOMEM
                                                        : CF_ERR_INVALID;

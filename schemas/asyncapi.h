@@ -52,8 +52,14 @@ const cf_embedded_schema_t *cf_schema_find(const char *name);
 
 /** The AsyncAPI 3.0 document as indented JSON (a valid YAML document too),
  *  without a final newline, into *out. cfg gives the topic names, the group,
- *  and, when kafka.bootstrap.servers is set, a server;
- *  version is info.version. CF_ERR_INVALID when an embedded schema does
+ *  and, when kafka.bootstrap.servers is set, a server; with registry.url
+ *  too, the Kafka bindings of the schema registry (server:
+ *  schemaRegistryUrl without user information, schemaRegistryVendor
+ *  confluent; events, actions and audit messages: schemaIdLocation
+ *  payload, schemaIdPayloadEncoding confluent, schemaLookupStrategy
+ *  TopicRecordNameStrategy, x-schema-registry-subject).
+ *  version is info.version. CF_ERR_USAGE when registry.url is set without
+ *  kafka.bootstrap.servers, CF_ERR_INVALID when an embedded schema does
  *  not parse, CF_ERR_NOMEM; *out is NULL then. */
 cf_err_t cf_asyncapi_dump(const cf_config_t *cfg, const char *version,
                           char **out, char *errstr, size_t errstr_size);

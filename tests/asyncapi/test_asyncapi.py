@@ -11,12 +11,21 @@ schemas/avro, and the AsyncAPI project's own parser accepts it.
   3. `--config` moves the channels' addresses to the file's topic names,
      CSPFLOW_<KEY> and `--set` override it, `--bootstrap` adds a server
      (the document itself is generated without CSPFLOW_* variables);
-  4. @asyncapi/parser (+ @asyncapi/avro-schema-parser), pinned by
+  4. with registry.url (and a server), the Kafka bindings of the schema
+     registry: the server's schemaRegistryUrl (its user:password@ left
+     out) and schemaRegistryVendor confluent; on every events, actions and
+     audit message schemaIdLocation payload, schemaIdPayloadEncoding
+     confluent, schemaLookupStrategy TopicRecordNameStrategy and
+     x-schema-registry-subject <topic>-<record full name>; none on the
+     state and DLQ messages; registry.url without a server exits 2;
+  5. @asyncapi/parser (+ @asyncapi/avro-schema-parser), pinned by
      tests/asyncapi/package-lock.json and installed with `npm ci` into
      ~/.cache/cspflow/asyncapi (CSPFLOW_ASYNCAPI_CACHE), validates the
-     checked-in document and the --config one with no error diagnostic;
-  5. the validator rejects broken documents: a dangling $ref, an invalid
-     Avro type, an Avro default of the wrong type, a missing info.version.
+     checked-in document, the --config one and the registry one with no
+     error diagnostic, and reads the registry bindings back from the last;
+  6. the validator rejects broken documents: a dangling $ref, an invalid
+     Avro type, an Avro default of the wrong type, a missing info.version,
+     a Kafka binding with a schemaIdLocation the bindings do not define.
 
 Without node or npm (or when npm ci fails) the test skips (77), or fails
 when CSPFLOW_REQUIRE_ALL=1.
@@ -198,6 +207,90 @@ def check_config(binary, work):
     return path
 
 
+REGISTRY_BINDING = {"schemaIdLocation": "payload",
+                    "schemaIdPayloadEncoding": "confluent",
+                    "schemaLookupStrategy": "TopicRecordNameStrategy"}
+REGISTRY_TOPICS = ("events", "actions", "audit")  # state: single-object
+
+
+def check_registry(binary, work):
+    """The document with registry.url set; its path, or None."""
+    conf = os.path.join(work, "registry.conf")
+    with open(conf, "w") as f:
+        f.write("topic.actions=acme.actions\n"
+                "registry.url=https://svc:s3cr3t@registry.example:8081"
+                "/apis/ccompat/v7\n")
+    p = run([binary, "schemas", "--asyncapi", "--config", conf,
+             "--bootstrap", "broker1:9093"])
+    if not check("registry.url: schemas --asyncapi exits 0", p.returncode == 0,
+                 p.stderr.strip()):
+        return None
+    doc = json.loads(p.stdout)
+    srv = doc.get("servers", {}).get("kafka", {}).get("bindings", {}).get(
+        "kafka", {})
+    check("registry.url: the server's Kafka binding names the registry "
+          "(URL without user:password@) and vendor confluent",
+          srv.get("schemaRegistryUrl")
+          == "https://registry.example:8081/apis/ccompat/v7"
+          and srv.get("schemaRegistryVendor") == "confluent"
+          and "s3cr3t" not in p.stdout, str(srv))
+    rows = {l.split()[0]: l.split()
+            for l in run([binary, "schemas", "--list"]).stdout.splitlines()}
+    addr = {k: v["address"] for k, v in doc["channels"].items()}
+    wrong, n = [], 0
+    for name, m in doc["components"]["messages"].items():
+        b = m.get("bindings", {}).get("kafka", {})
+        topic = rows[name][3] if name in rows else "dlq"
+        got = {k: b.get(k) for k in REGISTRY_BINDING}
+        if topic in REGISTRY_TOPICS:
+            n += 1
+            subject = f"{addr[topic]}-{rows[name][1]}"
+            if got != REGISTRY_BINDING:
+                wrong.append(f"{name}: binding {got}")
+            if m.get("x-schema-registry-subject") != subject:
+                wrong.append(f"{name}: subject "
+                             f"{m.get('x-schema-registry-subject')} != {subject}")
+            if "Confluent wire format" not in m.get("description", ""):
+                wrong.append(f"{name}: description")
+        elif any(got.values()) or "x-schema-registry-subject" in m:
+            wrong.append(f"{name} ({topic}): registry binding on a topic "
+                         "that is not Confluent-framed")
+    check("registry.url: events, actions and audit messages say where the "
+          "schema id is and their subject; state and DLQ do not",
+          not wrong and n == len([r for r in rows.values()
+                                  if r[3] in REGISTRY_TOPICS]),
+          f"{n} messages" if not wrong else "; ".join(wrong[:6]))
+    no_srv = run([binary, "schemas", "--asyncapi", "--config", conf])
+    check("registry.url without kafka.bootstrap.servers exits 2, saying so",
+          no_srv.returncode == 2 and "registry.url" in no_srv.stderr
+          and not no_srv.stdout, no_srv.stderr.strip())
+    path = os.path.join(work, "asyncapi-registry.yaml")
+    with open(path, "w") as f:
+        f.write(p.stdout)
+    return path
+
+
+def check_parsed_registry(prefix, path):
+    """What @asyncapi/parser reads back from the registry document's
+    bindings (validate.js's server and message lines)."""
+    rc, out = validate(prefix, path)
+    srv = [l.split() for l in out.splitlines() if l.startswith("server ")]
+    msgs = [l.split() for l in out.splitlines() if l.startswith("message ")]
+    confluent = [m for m in msgs if m[-3:] == ["payload", "confluent",
+                                               "TopicRecordNameStrategy"]]
+    plain = [m for m in msgs if m[-3:] == ["-", "-", "-"]]
+    check("@asyncapi/parser reads the registry bindings: the server's URL "
+          "and vendor, the schema id's location on the Confluent-framed "
+          "messages",
+          rc == 0 and srv and srv[0][-2:] == [
+              "https://registry.example:8081/apis/ccompat/v7", "confluent"]
+          and len(confluent) + len(plain) == len(msgs)
+          and sorted(m[1] for m in plain) == ["dead-letter",
+                                              "migration-state"],
+          f"{len(confluent)} Confluent-framed messages, "
+          f"{len(plain)} others; {srv}" if rc == 0 else out[-2000:])
+
+
 def install_parser():
     """npm ci of tests/asyncapi's lock into CACHE (once per lock); returns
     the prefix, or None."""
@@ -262,10 +355,16 @@ def check_rejects(prefix, doc, work):
     def noversion(d):
         del d["info"]["version"]
 
+    def badbinding(d):
+        b = d["components"]["messages"]["migration-completed"]["bindings"]
+        b["kafka"]["schemaIdLocation"] = "body"  # header or payload
+
     for name, mutate in (("a dangling $ref", badref),
                          ("an undefined Avro type name", badtype),
                          ("an Avro default of the wrong type", baddefault),
-                         ("no info.version", noversion)):
+                         ("no info.version", noversion),
+                         ("a Kafka binding's schemaIdLocation 'body'",
+                          badbinding)):
         d = copy.deepcopy(doc)
         mutate(d)
         path = os.path.join(work, "broken.yaml")
@@ -288,10 +387,14 @@ def main():
         doc = json.loads(text)
         check_against_files(binary, doc)
         conf_path = check_config(binary, work)
+        reg_path = check_registry(binary, work)
         prefix = install_parser()
         n = len(doc["components"]["messages"])
         check_valid(prefix, DOC, "docs/asyncapi.yaml", n)
         check_valid(prefix, conf_path, "the --config document", n)
+        if reg_path:
+            check_valid(prefix, reg_path, "the registry.url document", n)
+            check_parsed_registry(prefix, reg_path)
         check_rejects(prefix, doc, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)

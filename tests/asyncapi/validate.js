@@ -14,7 +14,11 @@
 // NODE_PREFIX is the directory where `npm ci` installed this folder's
 // package-lock.json (outside the repository). Prints every diagnostic as
 // "<severity> <code> <path>: <message>", then one line per channel with
-// its address and message ids, one per operation. Exit 0 when the parser
+// its address and message ids, one per operation, one per server (host,
+// protocol, its Kafka binding's schemaRegistryUrl and schemaRegistryVendor)
+// and one per message (name, payload format and type, its Kafka binding's
+// schemaIdLocation, schemaIdPayloadEncoding, schemaLookupStrategy; "-"
+// when not set). Exit 0 when the parser
 // returned a document and no error diagnostic, 1 otherwise, 2 on usage.
 'use strict';
 const fs = require('fs');
@@ -90,10 +94,24 @@ async function main() {
     console.log(`operation ${op.id()} ${op.action()} ${chans.join(',')} ` +
                 `${op.messages().all().length}`);
   }
+  // The Kafka bindings as the parser read them (schema registry: docs/
+  // schemas.md): "-" for a field not set.
+  const kafka = (o) => {
+    const b = o.bindings().get('kafka');
+    return b ? b.value() : {};
+  };
+  for (const s of document.servers()) {
+    const b = kafka(s);
+    console.log(`server ${s.id()} ${s.host()} ${s.protocol()} ` +
+                `${b.schemaRegistryUrl || '-'} ${b.schemaRegistryVendor || '-'}`);
+  }
   for (const m of document.messages()) {
     const p = m.payload();
+    const b = kafka(m);
     console.log(`message ${m.id()} ${m.name() || '-'} ` +
-                `${p ? p.schemaFormat() : '-'} ${p ? (p.type() || '-') : '-'}`);
+                `${p ? p.schemaFormat() : '-'} ${p ? (p.type() || '-') : '-'} ` +
+                `${b.schemaIdLocation || '-'} ${b.schemaIdPayloadEncoding || '-'} ` +
+                `${b.schemaLookupStrategy || '-'}`);
   }
   console.log(`valid: AsyncAPI ${document.version()}, ` +
               `${diagnostics.length} non-error diagnostic(s)`);
