@@ -272,8 +272,9 @@ static int produce_examples(demo_t *d, const cf_config_t *cfg, glob_t *g,
                                 vlen = d->buf.len;
                                 k = key;
                         }
+                        /* tag: the record's number among those sent */
                         if (cf_kproducer_send(prod, k, k ? strlen(k) : 0, v,
-                                              vlen, errstr,
+                                              vlen, *sent + 1, errstr,
                                               sizeof(errstr)) != CF_OK) {
                                 cf_log(CF_LOG_ERROR, "demo", "%s", errstr);
                                 rc = -1;

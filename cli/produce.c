@@ -42,8 +42,10 @@ static const char usage_text[] =
     "  -h, --help             this help\n"
     "\n"
     "A line that cannot be encoded is reported with its number and not sent;\n"
-    "the others are. Exit status: 0 when every line was delivered, 1 when a\n"
-    "line was refused or a delivery failed, 2 on a usage or file error.\n";
+    "the others are. A line whose delivery the broker did not confirm with an\n"
+    "offset counts as failed, named #<line number> (docs/worker.md). Exit\n"
+    "status: 0 when every line was delivered, 1 when a line was refused or a\n"
+    "delivery failed, 2 on a usage or file error.\n";
 
 typedef enum { MODE_JSON, MODE_RAW, MODE_HEX } pmode_t;
 
@@ -139,7 +141,7 @@ static int one_line(pctx_t *c, const char *line, size_t len,
         if (!k && key[0])
                 k = key;
         if (cf_kproducer_send(c->prod, k, k ? strlen(k) : 0, value, vlen,
-                              errstr, sizeof(errstr)) != CF_OK) {
+                              lineno, errstr, sizeof(errstr)) != CF_OK) {
                 cf_log(CF_LOG_ERROR, "produce", "line %lu: %s", lineno, errstr);
                 return -1;
         }

@@ -7,7 +7,10 @@
  *     its first change in the batch; cf_store_apply(); produce the outputs
  *     (actions), one audit record, and the DLQ record when rejected
  *   the state of every changed key; send_offsets_to_transaction (last
- *     handled + 1 per partition); commit_transaction
+ *     handled + 1 per partition); wait (up to 10 s) for the delivery
+ *     reports: one failed or without an offset aborts (producer/kafka.h,
+ *     cf_kdr_unconfirmed()); commit_transaction (an unconfirmed report
+ *     that comes during it is fatal: the commit may lack an output)
  *
  * An abortable error anywhere: abort_transaction, put the undo copies back,
  * reset the last handled offsets, rewind the consumer to the committed
@@ -28,6 +31,8 @@
 #include "schemas/input.h"
 #include "worker_int.h"
 
+/* How long EOS waits for delivery reports before commit_transaction. */
+#define PRECOMMIT_FLUSH_MS 10000
 /* Batches aborted in a row before the worker gives up. */
 #define ABORTS_IN_ROW_MAX    10
 #define COMMITTED_TIMEOUT_MS 60000
@@ -274,19 +279,8 @@ static rd_kafka_topic_partition_list_t *offsets(cf_worker_t *w) {
         return l;
 }
 
-static cf_kres_t commit_eos(cf_worker_t *w, bctx_t *c) {
-        rd_kafka_topic_partition_list_t *l = offsets(w);
-        cf_kres_t r;
-        if (!l) {
-                snprintf(c->why, sizeof(c->why), "out of memory");
-                return CF_KR_FATAL;
-        }
-        r = cf_txn_commit(&w->prod, &w->cons, l, c->why, sizeof(c->why));
-        rd_kafka_topic_partition_list_destroy(l);
-        return r;
-}
-
-/* Waits for every delivery report; CF_KR_ABORT when one failed. */
+/* At-least-once: waits for every delivery report; CF_KR_ABORT when one
+ * failed or was not confirmed (cf_kdr_unconfirmed()). */
 static cf_kres_t flush_all(cf_worker_t *w, bctx_t *c) {
         while (rd_kafka_outq_len(w->prod.rk) > 0) {
                 rd_kafka_flush(w->prod.rk, 1000);
@@ -301,6 +295,58 @@ static cf_kres_t flush_all(cf_worker_t *w, bctx_t *c) {
                 return CF_KR_ABORT;
         }
         return CF_KR_OK;
+}
+
+/* EOS, before commit_transaction: the transaction's delivery reports, for
+ * up to PRECOMMIT_FLUSH_MS; CF_KR_ABORT when one came without an offset
+ * (an output that may be missing: abort rather than commit without it).
+ * A failed delivery ends the wait too: commit_transaction then returns the
+ * abortable error with its cause. Not endless: after an abortable error
+ * librdkafka 2.0.2 can keep doomed records queued; commit_transaction
+ * flushes what is left. */
+static cf_kres_t flush_before_commit(cf_worker_t *w, bctx_t *c) {
+        int64_t t0 = cf_kclock_ms();
+
+        while (rd_kafka_outq_len(w->prod.rk) > 0 && w->dr_failed == 0 &&
+               cf_kclock_ms() - t0 < PRECOMMIT_FLUSH_MS) {
+                rd_kafka_flush(w->prod.rk, 100);
+                cf_kclient_drain_logs(&w->prod);
+                if (cf_kclient_fatal(&w->prod, c->why, sizeof(c->why)))
+                        return CF_KR_FATAL;
+        }
+        if (w->dr_unconfirmed > 0) {
+                snprintf(c->why, sizeof(c->why),
+                         "%llu record(s) reported delivered without an "
+                         "offset, maybe not written (first: %s)",
+                         (unsigned long long)w->dr_unconfirmed, w->dr_first);
+                return CF_KR_ABORT;
+        }
+        return CF_KR_OK;
+}
+
+/* The offsets, the delivery reports, commit_transaction. */
+static cf_kres_t commit_eos(cf_worker_t *w, bctx_t *c) {
+        rd_kafka_topic_partition_list_t *l = offsets(w);
+        cf_kres_t r;
+        if (!l) {
+                snprintf(c->why, sizeof(c->why), "out of memory");
+                return CF_KR_FATAL;
+        }
+        r = cf_txn_send_offsets(&w->prod, &w->cons, l, c->why, sizeof(c->why));
+        rd_kafka_topic_partition_list_destroy(l);
+        if (r == CF_KR_OK)
+                r = flush_before_commit(w, c);
+        if (r == CF_KR_OK)
+                r = cf_txn_commit(&w->prod, c->why, sizeof(c->why));
+        if (r == CF_KR_OK && w->dr_unconfirmed > 0) {
+                snprintf(c->why, sizeof(c->why),
+                         "%llu output record(s) of a committed transaction "
+                         "were reported delivered without an offset and may "
+                         "be missing (first: %s; docs/worker.md): stopping",
+                         (unsigned long long)w->dr_unconfirmed, w->dr_first);
+                return CF_KR_FATAL;
+        }
+        return r;
 }
 
 /* At-least-once: the outputs are delivered before the states (whose
@@ -545,6 +591,7 @@ void cf_batch_run(cf_worker_t *w) {
         }
         undo_release(w);
         w->dr_failed = 0;
+        w->dr_unconfirmed = 0;
         w->dr_first[0] = '\0';
         w->registry_wait = false;
         w->txn_begin = cf_kclock_ms();

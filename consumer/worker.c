@@ -31,18 +31,29 @@ void cf_worker_fail(cf_worker_t *w, cf_err_t code, const char *fmt, ...) {
         va_end(ap);
 }
 
-/* Delivery reports: counted (at-least-once checks them after the flush;
- * in EOS a failed delivery makes commit_transaction abortable). */
+/* Delivery reports: failures counted, and so are records reported delivered
+ * without an offset (cf_kdr_unconfirmed(): maybe not written); the batch
+ * checks the count after its flush and aborts when it is not 0. */
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
         cf_worker_t *w = opaque;
+        bool unconfirmed = cf_kdr_unconfirmed(m);
         (void)rk;
-        if (!m->err)
+        if (!m->err && !unconfirmed)
                 return;
+        w->dr_unconfirmed += unconfirmed;
         if (w->dr_failed == 0)
                 snprintf(w->dr_first, sizeof(w->dr_first), "%s [%d]: %s",
                          rd_kafka_topic_name(m->rkt), (int)m->partition,
-                         rd_kafka_err2str(m->err));
-        if (w->dr_failed++ < 5)
+                         unconfirmed ? "reported delivered without an offset"
+                                     : rd_kafka_err2str(m->err));
+        if (w->dr_failed++ >= 5)
+                return;
+        if (unconfirmed)
+                cf_log(CF_LOG_WARN, "worker",
+                       "delivery to %s [%d] not confirmed: reported "
+                       "delivered without an offset (docs/worker.md)",
+                       rd_kafka_topic_name(m->rkt), (int)m->partition);
+        else
                 cf_log(CF_LOG_WARN, "worker", "delivery to %s [%d] failed: %s",
                        rd_kafka_topic_name(m->rkt), (int)m->partition,
                        rd_kafka_err2str(m->err));

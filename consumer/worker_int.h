@@ -71,8 +71,9 @@ typedef struct cf_worker_s {
         cf_metrics_snap_t m;        /**< metrics of committed work */
         cf_metrics_counts_t mbatch; /**< metrics of the open batch */
         int64_t m_lag_at;           /**< ms: lag last computed */
-        uint64_t dr_failed;         /**< delivery reports with an error */
-        char dr_first[256];         /**< the batch's first failed delivery */
+        uint64_t dr_failed; /**< delivery reports with an error or no offset */
+        uint64_t dr_unconfirmed; /**< of them: no error but no offset */
+        char dr_first[256];      /**< the batch's first failed delivery */
         unsigned aborts_in_row;
         char abort_first[320]; /**< why the first abort in a row */
         bool registry_wait;    /**< the batch aborted for the registry: not

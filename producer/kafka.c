@@ -224,6 +224,12 @@ bool cf_kclient_fatal(cf_kclient_t *kc, char *errstr, size_t errstr_size) {
         return true;
 }
 
+bool cf_kdr_unconfirmed(const rd_kafka_message_t *m) {
+        /* acks=all (idempotence) gives every acknowledged record its
+         * offset; an implicit ack leaves it RD_KAFKA_OFFSET_INVALID */
+        return m->err == RD_KAFKA_RESP_ERR_NO_ERROR && m->offset < 0;
+}
+
 cf_kres_t cf_kerror_take(rd_kafka_t *rk, rd_kafka_error_t *error,
                          const char *what, char *errstr, size_t errstr_size) {
         cf_kres_t r;

@@ -11,8 +11,9 @@
  *  - Errors, classed as librdkafka classes them (examples/transactions.c):
  *    retriable (call again), abortable (abort the transaction, rewind, go
  *    on), fatal (stop). Unclassed means fatal.
- *  - Topics: cf_ktopics_ensure() creates the five topics when missing and
- *    checks they share one partition count.
+ *  - Topics: cf_ktopics_ensure() creates the five topics when missing,
+ *    checks they share one partition count and waits until their leaders
+ *    serve them.
  *
  * Ownership: cf_kconf_new() returns a conf that cf_kclient_open() takes in
  * every case (success or not). A cf_kclient_t owns its handle and log
@@ -86,6 +87,18 @@ bool cf_kclient_auth_failed(cf_kclient_t *kc, char *errstr, size_t errstr_size);
 /** True, with errstr naming it, when the client raised a fatal error. */
 bool cf_kclient_fatal(cf_kclient_t *kc, char *errstr, size_t errstr_size);
 
+/** True when a delivery report says "delivered" but carries no offset: the
+ *  broker never acknowledged this record. librdkafka (2.0.2 and later) does
+ *  that when a produce request of a partition fails and a later one in
+ *  flight behind it succeeds: it takes the first request's records as
+ *  written ("implicit ack"), which is wrong when the failure said they
+ *  were not (NOT_LEADER_OR_FOLLOWER from a partition the broker has not
+ *  finished creating, or during a leader change) and the broker accepted
+ *  the later request at a sequence gap (it does for a producer it has no
+ *  state for on that partition). Such a record must be treated as not
+ *  delivered (docs/worker.md). */
+bool cf_kdr_unconfirmed(const rd_kafka_message_t *m);
+
 /** Classes error (NULL: CF_KR_OK) and destroys it; errstr gets
  *  "<what>: <ERR_NAME>: <text>" (for a fatal error, the fatal reason). */
 cf_kres_t cf_kerror_take(rd_kafka_t *rk, rd_kafka_error_t *error,
@@ -115,10 +128,11 @@ rd_kafka_resp_err_t cf_kcommitted(cf_kclient_t *kc,
 /** Makes sure the five topics of cfg exist with one partition count, and
  *  extra too when not NULL and not one of them (created like the actions
  *  topic when missing). The events topic's count wins when it exists, else
- *  cfg->partitions; the state topic is created compacted. *partitions gets
- *  the count. CF_ERR_USAGE when an existing topic has another partition
- *  count than the events topic (errstr names both), CF_ERR_IO on a Kafka
- *  error or timeout, CF_ERR_NOMEM. */
+ *  cfg->partitions; the state topic is created compacted. Returns once
+ *  every partition of them is served by its leader (a new topic's are not
+ *  at once: see cf_kdr_unconfirmed()). *partitions gets the count. CF_ERR_USAGE
+ * when an existing topic has another partition count than the events topic
+ * (errstr names both), CF_ERR_IO on a Kafka error or timeout, CF_ERR_NOMEM. */
 cf_err_t cf_ktopics_ensure(cf_kclient_t *kc, const cf_config_t *cfg,
                            const char *extra, int *partitions, char *errstr,
                            size_t errstr_size);

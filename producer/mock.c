@@ -60,11 +60,18 @@ cf_err_t cf_mock_create_topic(cf_mock_t *m, const char *topic, int partitions,
 cf_err_t cf_mock_push_errors(cf_mock_t *m, int api_key, size_t cnt,
                              const int *errors, char *errstr,
                              size_t errstr_size) {
+        return cf_mock_push_errors_late(m, api_key, cnt, errors, 0, errstr,
+                                        errstr_size);
+}
+
+cf_err_t cf_mock_push_errors_late(cf_mock_t *m, int api_key, size_t cnt,
+                                  const int *errors, int delay_ms, char *errstr,
+                                  size_t errstr_size) {
         for (size_t i = 0; i < cnt; i++) {
                 rd_kafka_resp_err_t err =
                     rd_kafka_mock_broker_push_request_error_rtts(
                         m->mc, 1, (int16_t)api_key, 1,
-                        (rd_kafka_resp_err_t)errors[i], 0);
+                        (rd_kafka_resp_err_t)errors[i], delay_ms);
                 if (err) {
                         cf_errstr_set(errstr, errstr_size,
                                       "mock: pushing errors for request %d: "

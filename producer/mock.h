@@ -30,6 +30,11 @@ cf_err_t cf_mock_create_topic(cf_mock_t *m, const char *topic, int partitions,
 cf_err_t cf_mock_push_errors(cf_mock_t *m, int api_key, size_t cnt,
                              const int *errors, char *errstr,
                              size_t errstr_size);
+/** The same, each error answered delay_ms late; a later response on the
+ *  same connection waits behind a late one. */
+cf_err_t cf_mock_push_errors_late(cf_mock_t *m, int api_key, size_t cnt,
+                                  const int *errors, int delay_ms, char *errstr,
+                                  size_t errstr_size);
 /** How many of the errors pushed for api_key broker 1 has not used yet. */
 size_t cf_mock_errors_left(cf_mock_t *m, int api_key);
 void cf_mock_destroy(cf_mock_t *m);

@@ -7,17 +7,32 @@
 
 #include "kafka.h"
 
+/* Tags of unconfirmed records named in the error, at most. */
+#define UNCONFIRMED_NAMED 10
+
 struct cf_kproducer_s {
         cf_kclient_t kc;
         const char *topic;
         uint64_t delivered;
         uint64_t failed;
+        uint64_t unconfirmed; /* "delivered" without an offset */
+        uint64_t unconfirmed_tags[UNCONFIRMED_NAMED];
+        int32_t unconfirmed_partition; /* of the first one */
         char first_error[512];
 };
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
         cf_kproducer_t *p = opaque;
         (void)rk;
+        if (cf_kdr_unconfirmed(m)) {
+                if (p->unconfirmed == 0)
+                        p->unconfirmed_partition = m->partition;
+                if (p->unconfirmed < UNCONFIRMED_NAMED)
+                        p->unconfirmed_tags[p->unconfirmed] =
+                            (uint64_t)(uintptr_t)m->_private;
+                p->unconfirmed++;
+                return;
+        }
         if (!m->err) {
                 p->delivered++;
                 return;
@@ -65,8 +80,8 @@ cf_err_t cf_kproducer_new(cf_kproducer_t **out, const cf_config_t *cfg,
 }
 
 cf_err_t cf_kproducer_send(cf_kproducer_t *p, const void *key, size_t key_len,
-                           const void *value, size_t len, char *errstr,
-                           size_t errstr_size) {
+                           const void *value, size_t len, uint64_t tag,
+                           char *errstr, size_t errstr_size) {
         rd_kafka_resp_err_t err;
 
         for (;;) {
@@ -74,7 +89,8 @@ cf_err_t cf_kproducer_send(cf_kproducer_t *p, const void *key, size_t key_len,
                     p->kc.rk, RD_KAFKA_V_TOPIC(p->topic),
                     RD_KAFKA_V_KEY(key, key_len),
                     RD_KAFKA_V_VALUE((void *)(uintptr_t)value, len),
-                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                    RD_KAFKA_V_OPAQUE((void *)(uintptr_t)tag), RD_KAFKA_V_END);
                 if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
                         break;
                 rd_kafka_poll(p->kc.rk, 100);
@@ -105,9 +121,30 @@ cf_err_t cf_kproducer_flush(cf_kproducer_t *p, uint64_t *delivered,
                 }
         }
         *delivered = p->delivered;
-        *failed = p->failed;
+        *failed = p->failed + p->unconfirmed;
         if (p->failed > 0) {
                 cf_errstr_set(errstr, errstr_size, "%s", p->first_error);
+                return CF_ERR_IO;
+        }
+        if (p->unconfirmed > 0) {
+                char tags[UNCONFIRMED_NAMED * 24] = ""; /* ", #" + 20 digits */
+                size_t at = 0;
+                for (uint64_t i = 0; i < p->unconfirmed &&
+                                     i < UNCONFIRMED_NAMED && at < sizeof(tags);
+                     i++)
+                        at += (size_t)snprintf(
+                            tags + at, sizeof(tags) - at, "%s#%llu",
+                            i ? ", " : "",
+                            (unsigned long long)p->unconfirmed_tags[i]);
+                cf_errstr_set(
+                    errstr, errstr_size,
+                    "%llu record(s) reported delivered to %s without an "
+                    "offset (first on partition %d), so maybe not written: "
+                    "%s%s (librdkafka took a failed request's records as "
+                    "written when a later one succeeded; docs/worker.md)",
+                    (unsigned long long)p->unconfirmed, p->topic,
+                    (int)p->unconfirmed_partition, tags,
+                    p->unconfirmed > UNCONFIRMED_NAMED ? ", ..." : "");
                 return CF_ERR_IO;
         }
         return CF_OK;

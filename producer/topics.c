@@ -14,6 +14,10 @@
 #define CREATE_TIMEOUT_MS   30000
 /* How long created topics may take to show in the metadata with leaders. */
 #define SETTLE_TIMEOUT_MS 30000
+/* ... and then how long their leaders may take to serve them (a loaded
+ * broker was seen to take 9 s for the 60 partitions of a test's topics). */
+#define WRITABLE_TIMEOUT_MS 60000
+#define RETRY_PAUSE_MS      200
 
 enum { T_EVENTS, T_ACTIONS, T_AUDIT, T_STATE, T_DLQ, T_EXTRA, T__N };
 
@@ -71,6 +75,69 @@ cf_err_t cf_ktopic_partitions(cf_kclient_t *kc, const char *topic,
         cf_err_t err = look(kc, &w, 1, errstr, errstr_size);
         *partitions = w.partitions;
         return err;
+}
+
+static void pause_ms(long ms) {
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000 * 1000};
+        nanosleep(&ts, NULL);
+}
+
+/* Waits until the leader of every partition of the wanted topics serves it:
+ * a ListOffsets (the log end) answered without error. A broker lists a new
+ * partition with its leader in the metadata before it has created the
+ * partition's log, and answers NOT_LEADER_OR_FOLLOWER to a produce until
+ * then; librdkafka can then report the records of such a failed request
+ * as delivered when the next request of the partition succeeds, and they
+ * are lost (cf_kdr_unconfirmed(), docs/worker.md). */
+static cf_err_t wait_writable(cf_kclient_t *kc, const want_t *w, size_t n,
+                              char *errstr, size_t errstr_size) {
+        int64_t t0 = cf_kclock_ms();
+        int tries = 0;
+
+        for (;;) {
+                rd_kafka_topic_partition_list_t *l =
+                    rd_kafka_topic_partition_list_new(64);
+                rd_kafka_resp_err_t err;
+                if (!l) {
+                        cf_errstr_set(errstr, errstr_size, "out of memory");
+                        return CF_ERR_NOMEM;
+                }
+                for (size_t i = 0; i < n; i++)
+                        for (int p = 0; w[i].name && p < w[i].partitions; p++)
+                                /* as a timestamp: -1 is the log end */
+                                rd_kafka_topic_partition_list_add(l, w[i].name,
+                                                                  p)
+                                    ->offset = RD_KAFKA_OFFSET_END;
+                err = l->cnt > 0 ? rd_kafka_offsets_for_times(
+                                       kc->rk, l, METADATA_TIMEOUT_MS)
+                                 : RD_KAFKA_RESP_ERR_NO_ERROR;
+                for (int i = 0; !err && i < l->cnt; i++)
+                        err = l->elems[i].err;
+                rd_kafka_topic_partition_list_destroy(l);
+                cf_kclient_drain_logs(kc);
+                if (!err) {
+                        if (tries > 0)
+                                cf_log(CF_LOG_INFO, "topics",
+                                       "every partition served by its leader "
+                                       "after %lld ms",
+                                       (long long)(cf_kclock_ms() - t0));
+                        return CF_OK;
+                }
+                if (cf_kclock_ms() - t0 > WRITABLE_TIMEOUT_MS) {
+                        cf_errstr_set(errstr, errstr_size,
+                                      "topics listed with leaders but not "
+                                      "served by them after %d ms: %s",
+                                      WRITABLE_TIMEOUT_MS,
+                                      rd_kafka_err2str(err));
+                        return CF_ERR_IO;
+                }
+                if (tries++ == 0)
+                        cf_log(CF_LOG_INFO, "topics",
+                               "waiting for the partitions' leaders to "
+                               "serve them (%s)",
+                               rd_kafka_err2name(err));
+                pause_ms(RETRY_PAUSE_MS);
+        }
 }
 
 static cf_err_t create(cf_kclient_t *kc, want_t *w, size_t n, int partitions,
@@ -254,11 +321,8 @@ cf_err_t cf_ktopics_ensure(cf_kclient_t *kc, const cf_config_t *cfg,
                                       SETTLE_TIMEOUT_MS);
                         return CF_ERR_IO;
                 }
-                {
-                        struct timespec ts = {0, 200 * 1000 * 1000};
-                        nanosleep(&ts, NULL);
-                }
+                pause_ms(RETRY_PAUSE_MS);
         }
         *partitions = n;
-        return CF_OK;
+        return wait_writable(kc, w, T__N, errstr, errstr_size);
 }

@@ -44,26 +44,29 @@ cf_kres_t cf_txn_begin(cf_kclient_t *p, char *errstr, size_t errstr_size) {
         return r;
 }
 
-cf_kres_t cf_txn_commit(cf_kclient_t *p, cf_kclient_t *consumer,
-                        const rd_kafka_topic_partition_list_t *offsets,
-                        char *errstr, size_t errstr_size) {
+cf_kres_t cf_txn_send_offsets(cf_kclient_t *p, cf_kclient_t *consumer,
+                              const rd_kafka_topic_partition_list_t *offsets,
+                              char *errstr, size_t errstr_size) {
         rd_kafka_consumer_group_metadata_t *cgmd;
         cf_kres_t r = CF_KR_OK;
 
-        if (offsets && offsets->cnt > 0) {
-                if (!(cgmd = rd_kafka_consumer_group_metadata(consumer->rk))) {
-                        cf_errstr_set(errstr, errstr_size,
-                                      "send_offsets_to_transaction: no "
-                                      "consumer group metadata");
-                        return CF_KR_FATAL;
-                }
-                RETRYING(r, "send_offsets_to_transaction",
-                         rd_kafka_send_offsets_to_transaction(
-                             p->rk, offsets, cgmd, TXN_TIMEOUT_MS));
-                rd_kafka_consumer_group_metadata_destroy(cgmd);
-                if (r != CF_KR_OK)
-                        return r;
+        if (!offsets || offsets->cnt == 0)
+                return CF_KR_OK;
+        if (!(cgmd = rd_kafka_consumer_group_metadata(consumer->rk))) {
+                cf_errstr_set(errstr, errstr_size,
+                              "send_offsets_to_transaction: no consumer "
+                              "group metadata");
+                return CF_KR_FATAL;
         }
+        RETRYING(r, "send_offsets_to_transaction",
+                 rd_kafka_send_offsets_to_transaction(p->rk, offsets, cgmd,
+                                                      TXN_TIMEOUT_MS));
+        rd_kafka_consumer_group_metadata_destroy(cgmd);
+        return r;
+}
+
+cf_kres_t cf_txn_commit(cf_kclient_t *p, char *errstr, size_t errstr_size) {
+        cf_kres_t r;
         RETRYING(r, "commit_transaction",
                  rd_kafka_commit_transaction(p->rk, TXN_TIMEOUT_MS));
         return r;

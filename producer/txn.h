@@ -21,11 +21,15 @@ cf_kres_t cf_txn_init(cf_kclient_t *producer, char *errstr, size_t errstr_size);
 cf_kres_t cf_txn_begin(cf_kclient_t *producer, char *errstr,
                        size_t errstr_size);
 
-/** send_offsets_to_transaction(offsets, the consumer's group metadata),
- *  then commit_transaction. */
-cf_kres_t cf_txn_commit(cf_kclient_t *producer, cf_kclient_t *consumer,
-                        const rd_kafka_topic_partition_list_t *offsets,
-                        char *errstr, size_t errstr_size);
+/** send_offsets_to_transaction(offsets, the consumer's group metadata);
+ *  nothing to do for an empty list. */
+cf_kres_t cf_txn_send_offsets(cf_kclient_t *producer, cf_kclient_t *consumer,
+                              const rd_kafka_topic_partition_list_t *offsets,
+                              char *errstr, size_t errstr_size);
+
+/** commit_transaction. */
+cf_kres_t cf_txn_commit(cf_kclient_t *producer, char *errstr,
+                        size_t errstr_size);
 
 /** abort_transaction. CF_KR_OK or CF_KR_FATAL. */
 cf_kres_t cf_txn_abort(cf_kclient_t *producer, char *errstr,

@@ -280,7 +280,7 @@ static int produce_inputs(run_t *r) {
                                 break;
                         }
                         if (cf_kproducer_send(prod, key, strlen(key), buf.data,
-                                              buf.len, errstr,
+                                              buf.len, no, errstr,
                                               sizeof(errstr)) != CF_OK) {
                                 fprintf(stderr, "mock_faults: %s\n", errstr);
                                 rc = -1;
