@@ -70,11 +70,14 @@ static uint64_t key_hash(int32_t p, const char *partner, const char *tenant) {
                                     (XXH64_hash_t)(uint32_t)p);
 }
 
-/* The batch's entry for the input's key, created (with an undo copy of the
- * key's migration) the first time. NULL when out of memory. */
+/* The batch's entry for the input's key, created the first time with the
+ * key's migration as it is, written as a state record into undo_buf (what
+ * an abort puts back: the codec's round trip is exact, restore relies on
+ * it, and it costs no allocation per key). NULL when out of memory. */
 static cf_undo_t *undo_get(cf_worker_t *w, int32_t p, const cf_event_t *ev) {
         uint64_t h = key_hash(p, ev->partner_id, ev->customer_tenant_id);
         size_t mask = w->n_slots - 1, i = (size_t)h & mask;
+        char why[256];
         cf_undo_t *u;
 
         for (; w->slots[i] >= 0; i = (i + 1) & mask) {
@@ -95,36 +98,44 @@ static cf_undo_t *undo_get(cf_worker_t *w, int32_t p, const cf_event_t *ev) {
                sizeof(u->customer_tenant_id));
         u->cur = cf_store_get(w->parts[p].store, ev->partner_id,
                               ev->customer_tenant_id);
-        if (u->cur && !(u->undo = cf_migration_clone(u->cur)))
-                return NULL;
+        if (u->cur) {
+                u->had = true;
+                u->undo_off = w->undo_buf.len;
+                if (cf_avro_encode_state(w->av, u->cur, &w->undo_buf, why,
+                                         sizeof(why)) != CF_OK)
+                        return NULL;
+                u->undo_len = w->undo_buf.len - u->undo_off;
+        }
         w->slots[i] = (int32_t)w->n_undo++;
         return u;
 }
 
-/* Frees what undo copies are left and empties the key table. */
+/* Forgets the undo entries and empties the key table. */
 static void undo_release(cf_worker_t *w) {
-        for (size_t i = 0; i < w->n_undo; i++) {
-                cf_migration_destroy(w->undo[i].undo);
-                w->undo[i].undo = NULL;
-        }
         w->n_undo = 0;
+        cf_buf_reset(&w->undo_buf);
         memset(w->slots, 0xff, w->n_slots * sizeof(*w->slots));
 }
 
 /* Puts every changed key back as it was before the batch. */
 static bool rollback(cf_worker_t *w) {
+        char detail[256];
         bool ok = true;
         for (size_t i = 0; i < w->n_undo; i++) {
                 cf_undo_t *u = &w->undo[i];
                 cf_store_t *st = w->parts[u->partition].store;
+                cf_migration_t *m = NULL;
                 if (!u->changed || !st)
                         continue;
-                if (!u->undo) {
+                if (!u->had) {
                         cf_store_remove(st, u->partner_id,
                                         u->customer_tenant_id);
-                } else if (cf_store_put(st, u->undo)) {
-                        u->undo = NULL; /* the store's now */
-                } else {
+                } else if (cf_avro_decode_state(
+                               w->av, w->undo_buf.data + u->undo_off,
+                               u->undo_len, &m, detail,
+                               sizeof(detail)) != CF_REJ_NONE ||
+                           !cf_store_put(st, m)) {
+                        cf_migration_destroy(m);
                         ok = false;
                 }
         }
@@ -218,8 +229,11 @@ static cf_kres_t handle(cf_worker_t *w, const rd_kafka_message_t *m,
                 return CF_KR_FATAL;
         }
         cf_outbox_reset(&w->out);
-        err =
-            cf_store_apply(part->store, w->opts->catalog, &w->ev, &w->out, &v);
+        /* the key's migration is in hand (u->cur): cf_store_apply would
+         * look it up again; it creates it when there is none */
+        err = u->cur ? cf_handle(w->opts->catalog, u->cur, &w->ev, &w->out, &v)
+                     : cf_store_apply(part->store, w->opts->catalog, &w->ev,
+                                      &w->out, &v);
         if (err != CF_OK) {
                 snprintf(c->why, sizeof(c->why), "handlers: %s",
                          cf_err_name(err));
@@ -227,8 +241,9 @@ static cf_kres_t handle(cf_worker_t *w, const rd_kafka_message_t *m,
         }
         switch (v.kind) {
         case CF_VERDICT_APPLIED:
-                u->cur = cf_store_get(part->store, w->ev.partner_id,
-                                      w->ev.customer_tenant_id);
+                if (!u->cur) /* created by this input */
+                        u->cur = cf_store_get(part->store, w->ev.partner_id,
+                                              w->ev.customer_tenant_id);
                 u->cur->last_input_offset = m->offset;
                 u->changed = true;
                 for (size_t i = 0; r == CF_KR_OK && i < w->out.n; i++)

@@ -95,6 +95,29 @@ static cf_kres_t encode_failed(cf_err_t err, const char *what, const char *why,
         return CF_KR_FATAL;
 }
 
+#define CE_TYPE_PREFIX "io.cspflow.migration."
+
+/* a, b and c (c may be NULL) one after the other, as snprintf's "%s%s%s"
+ * writes them (what fits, NUL-terminated); returns the full length. No
+ * printf: it is on the path of every action and state record. */
+static size_t concat(char *buf, size_t size, const char *a, const char *b,
+                     const char *c) {
+        const char *parts[3] = {a, b, c ? c : ""};
+        size_t o = 0, n = 0;
+        for (int i = 0; i < 3; i++) {
+                size_t k = strlen(parts[i]);
+                if (o + 1 < size) {
+                        size_t fit = k < size - 1 - o ? k : size - 1 - o;
+                        memcpy(buf + o, parts[i], fit);
+                        o += fit;
+                }
+                n += k;
+        }
+        if (size > 0)
+                buf[o] = '\0';
+        return n;
+}
+
 cf_kres_t cf_emit_action(cf_emit_t *e, int32_t partition, const cf_event_t *ev,
                          char *errstr, size_t errstr_size) {
         char key[CF_KEY_SIZE], type[CF_ID_MAX + 32], ts[CF_TIME_STR_SIZE];
@@ -113,8 +136,8 @@ cf_kres_t cf_emit_action(cf_emit_t *e, int32_t partition, const cf_event_t *ev,
             !cf_time_format(ev->occurred_at, ts, sizeof(ts)))
                 return encode_failed(CF_ERR_INVALID, "action", "key or time",
                                      errstr, errstr_size);
-        snprintf(type, sizeof(type), "io.cspflow.migration.%s",
-                 cf_event_type_name(ev->type));
+        concat(type, sizeof(type), CE_TYPE_PREFIX, cf_event_type_name(ev->type),
+               NULL);
         if (!(h = rd_kafka_headers_new(8)))
                 return nomem(errstr, errstr_size, "headers");
         if (!add(h, "ce_specversion", "1.0") ||
@@ -134,19 +157,18 @@ cf_kres_t cf_emit_state(cf_emit_t *e, int32_t partition,
                         size_t errstr_size) {
         char key[CF_KEY_SIZE], why[256];
         cf_err_t err;
-        int n;
+        size_t n;
 
         cf_buf_reset(&e->buf);
         if ((err = cf_avro_encode_state(e->av, m, &e->buf, why, sizeof(why))) !=
             CF_OK)
                 return encode_failed(err, "state", why, errstr, errstr_size);
-        n = snprintf(key, sizeof(key), "%s/%s", m->partner_id,
-                     m->customer_tenant_id);
-        if (n < 0 || (size_t)n >= sizeof(key))
+        n = concat(key, sizeof(key), m->partner_id, "/", m->customer_tenant_id);
+        if ((size_t)n >= sizeof(key))
                 return encode_failed(CF_ERR_INVALID, "state", "key too long",
                                      errstr, errstr_size);
-        return produce(e, e->cfg->topic_state, partition, key, (size_t)n,
-                       e->buf.data, e->buf.len, NULL, errstr, errstr_size);
+        return produce(e, e->cfg->topic_state, partition, key, n, e->buf.data,
+                       e->buf.len, NULL, errstr, errstr_size);
 }
 
 cf_kres_t cf_emit_dlq(cf_emit_t *e, const rd_kafka_message_t *in,
