@@ -437,6 +437,9 @@ static cf_err_t alloc_all(cf_worker_t *w) {
         w->msgs = calloc(w->max_msgs, sizeof(*w->msgs));
         w->undo = calloc(w->max_msgs, sizeof(*w->undo));
         w->slots = malloc(w->n_slots * sizeof(*w->slots));
+        /* at most max_msgs state records, each bounded by the state's own
+         * caps (subscriptions, offers, handled ids, string lengths) */
+        cf_buf_init(&w->undo_buf, SIZE_MAX / 2);
         if (!w->parts || !w->msgs || !w->undo || !w->slots)
                 return CF_ERR_NOMEM;
         for (int p = 0; p < w->n_parts; p++)
@@ -467,6 +470,7 @@ static void shutdown_all(cf_worker_t *w) {
         free(w->parts);
         free(w->msgs);
         free(w->undo);
+        cf_buf_clear(&w->undo_buf);
         free(w->slots);
         cf_wm_clear(w);
         cf_emit_clear(&w->emit);

@@ -5,9 +5,9 @@
  * Ownership: the worker owns every field but opts/cfg/catalog (borrowed).
  * parts[p].store is owned while p is assigned (NULL otherwise). msgs holds
  * n_msgs messages of the batch being collected (owned, destroyed after the
- * batch). undo[i].undo is an owned copy of a key's migration from before
- * the open batch (NULL: the key had none); undo[i].cur points into the
- * store. */
+ * batch). undo[i] remembers a key's migration from before the open batch
+ * as a state record in undo_buf (owned, emptied per batch); undo[i].cur
+ * points into the store. */
 #ifndef CF_WORKER_INT_H
 #define CF_WORKER_INT_H
 
@@ -40,9 +40,11 @@ typedef struct cf_undo_s {
         uint64_t hash;
         cf_id_t partner_id;
         cf_id_t customer_tenant_id;
-        cf_migration_t *cur;  /**< the key's migration in the store */
-        cf_migration_t *undo; /**< owned copy from before the batch */
-        bool changed;         /**< an input was applied to it */
+        cf_migration_t *cur; /**< the key's migration in the store */
+        bool had;            /**< it had one before the batch: */
+        size_t undo_off;     /**< its state record in undo_buf */
+        size_t undo_len;
+        bool changed; /**< an input was applied to it */
 } cf_undo_t;
 
 typedef struct cf_worker_s {
@@ -64,8 +66,9 @@ typedef struct cf_worker_s {
         size_t max_msgs;
         cf_undo_t *undo;
         size_t n_undo;
-        int32_t *slots; /**< open addressing into undo, -1 empty */
-        size_t n_slots; /**< a power of two, >= 2 * max_msgs */
+        cf_buf_t undo_buf; /**< the undo entries' state records */
+        int32_t *slots;    /**< open addressing into undo, -1 empty */
+        size_t n_slots;    /**< a power of two, >= 2 * max_msgs */
         cf_worker_stats_t stats;
         cf_worker_stats_t batch;    /**< counts of the open batch */
         cf_metrics_snap_t m;        /**< metrics of committed work */
