@@ -61,6 +61,16 @@ bool cf_str_replace_n(char **dst, const char *src, size_t n) {
         return true;
 }
 
+bool cf_str_assign_n(char **dst, const char *src, size_t n) {
+        if (*dst && strlen(*dst) >= n) {
+                if (n)
+                        memmove(*dst, src, n);
+                (*dst)[n] = '\0';
+                return true;
+        }
+        return cf_str_replace_n(dst, src, n);
+}
+
 size_t cf_fmt_u64(char *buf, size_t size, uint64_t v) {
         char tmp[20];
         size_t n = 0;

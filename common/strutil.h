@@ -26,6 +26,10 @@ bool cf_str_replace(char **dst, const char *src);
 /** Same with the n bytes of src (need not be NUL-terminated; the copy is). */
 bool cf_str_replace_n(char **dst, const char *src, size_t n);
 
+/** The same, reusing *dst when it holds a string of at least n bytes (its
+ *  allocation is then large enough). */
+bool cf_str_assign_n(char **dst, const char *src, size_t n);
+
 /** v in decimal into buf (NUL-terminated), as snprintf(buf, size, "%llu")
  *  writes it without printf; returns the full length. */
 size_t cf_fmt_u64(char *buf, size_t size, uint64_t v);

@@ -90,10 +90,11 @@ static void eof(cf_worker_t *w, rctx_t *c, const rd_kafka_message_t *m) {
 }
 
 static cf_err_t record(cf_worker_t *w, rctx_t *c, const rd_kafka_message_t *m) {
-        char detail[256];
+        char detail[256], partner[CF_ID_MAX + 1], tenant[CF_ID_MAX + 1];
         cf_migration_t *mig = NULL;
         cf_part_t *part;
         cf_reject_t r;
+        bool held = false;
 
         if (m->partition < 0 || m->partition >= w->n_parts ||
             c->done[m->partition])
@@ -103,6 +104,14 @@ static cf_err_t record(cf_worker_t *w, rctx_t *c, const rd_kafka_message_t *m) {
         if (!m->payload || m->len == 0) {
                 snprintf(detail, sizeof(detail), "empty value (tombstone)");
                 r = CF_REJ_MALFORMED;
+        } else if (cf_avro_state_key(w->av, m->payload, m->len, partner,
+                                     tenant) &&
+                   (mig = cf_store_get(part->store, partner, tenant))) {
+                /* an older state of the key: decoded over it, its
+                 * allocations reused (a failure stops the worker) */
+                held = true;
+                r = cf_avro_decode_state_into(w->av, m->payload, m->len, mig,
+                                              detail, sizeof(detail));
         } else {
                 r = cf_avro_decode_state(w->av, m->payload, m->len, &mig,
                                          detail, sizeof(detail));
@@ -118,7 +127,7 @@ static cf_err_t record(cf_worker_t *w, rctx_t *c, const rd_kafka_message_t *m) {
         }
         if (mig->last_input_offset > part->last_handled)
                 part->last_handled = mig->last_input_offset;
-        if (!cf_store_put(part->store, mig)) {
+        if (!held && !cf_store_put(part->store, mig)) {
                 cf_migration_destroy(mig);
                 cf_worker_fail(w, CF_ERR_NOMEM, "restore: out of memory");
                 return CF_ERR_NOMEM;

@@ -53,7 +53,7 @@ cf_migration_t *cf_migration_new(const char *partner_id,
         return m;
 }
 
-static void sub_free(cf_sub_state_t *s) {
+void cf_migration_sub_clear(cf_sub_state_t *s) {
         free(s->source_subscription_id);
         free(s->offer_id);
         free(s->target_offer_id);
@@ -64,7 +64,7 @@ static void sub_free(cf_sub_state_t *s) {
 
 void cf_migration_subs_free(cf_sub_state_t *subs, size_t n) {
         for (size_t i = 0; i < n; i++)
-                sub_free(&subs[i]);
+                cf_migration_sub_clear(&subs[i]);
         free(subs);
 }
 

@@ -104,6 +104,8 @@ bool cf_migration_equal(const cf_migration_t *a, const cf_migration_t *b);
 /** Frees an array of n subscription states and what they own (a state
  *  array from calloc may hold NULL strings). */
 void cf_migration_subs_free(cf_sub_state_t *subs, size_t n);
+/** Frees what one subscription state owns (not the state itself). */
+void cf_migration_sub_clear(cf_sub_state_t *s);
 
 /** The source with that id, or NULL. */
 cf_sub_state_t *cf_migration_find_sub(const cf_migration_t *m,

@@ -104,5 +104,18 @@ cf_err_t cf_avro_encode_state(cf_avro_t *av, const cf_migration_t *m,
 cf_reject_t cf_avro_decode_state(cf_avro_t *av, const void *data, size_t len,
                                  cf_migration_t **out, char *detail,
                                  size_t detail_size);
+/** The same into m, a migration held already (an older state of the
+ *  key, or a new one): its fields are replaced, its strings and arrays
+ *  reused where large enough. On failure m is still whole (it can be
+ *  destroyed) but its content is unspecified. */
+cf_reject_t cf_avro_decode_state_into(cf_avro_t *av, const void *data,
+                                      size_t len, cf_migration_t *m,
+                                      char *detail, size_t detail_size);
+/** The key of a state record without decoding the rest: its first two
+ *  fields into partner_id and customer_tenant_id (CF_ID_MAX + 1 bytes
+ *  each). False when the record does not start as a state record should
+ *  (cf_avro_decode_state then says why). */
+bool cf_avro_state_key(cf_avro_t *av, const void *data, size_t len,
+                       char *partner_id, char *customer_tenant_id);
 
 #endif

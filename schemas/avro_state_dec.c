@@ -1,6 +1,8 @@
 /* cspflow: MigrationState record -> cf_migration_t (the layout and the
  * encoder are in avro_state.c). Every count is capped before anything is
- * allocated for it; any failure frees the half-built migration. */
+ * allocated for it. A record can be decoded into a migration that holds an
+ * older state of the key (restore reads many per key): its strings and
+ * arrays are reused where they are large enough. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +20,18 @@ typedef struct sdec_s {
         cf_avro_rd_t rd;
         char *detail;
         size_t detail_size;
-        const char *rec; /* "subs[3]" etc. */
+        const char *rec; /* "subs", "discontinued" or "" */
+        size_t index;    /* the element of rec */
         const char *field;
 } sdec_t;
 
 static cf_reject_t sdec_fail(sdec_t *d, cf_reject_t r, const char *what) {
-        cf_errstr_set(d->detail, d->detail_size, "state %s%s%s: %s", d->rec,
-                      d->rec[0] ? "." : "", d->field, what);
+        if (d->rec[0])
+                cf_errstr_set(d->detail, d->detail_size, "state %s[%zu].%s: %s",
+                              d->rec, d->index, d->field, what);
+        else
+                cf_errstr_set(d->detail, d->detail_size, "state %s: %s",
+                              d->field, what);
         return r;
 }
 
@@ -42,7 +49,7 @@ static cf_reject_t get_str(sdec_t *d, int idx, const cf_avro_layout_t *l,
         if (memchr(s, '\0', size))
                 return sdec_fail(d, CF_REJ_INVALID_VALUE,
                                  "contains a NUL character");
-        if (!cf_str_replace_n(dst, s, size))
+        if (!cf_str_assign_n(dst, s, size))
                 return sdec_fail(d, CF_REJ_OVER_LIMIT, "out of memory");
         return CF_REJ_NONE;
 }
@@ -135,62 +142,72 @@ static cf_reject_t get_block(sdec_t *d, int idx, size_t have, size_t cap,
         return CF_REJ_NONE;
 }
 
-/* Grows *arr (of *n items of size each) by more zeroed items. */
-static bool grow(void **arr, size_t n, size_t more, size_t size) {
-        void *p = realloc(*arr, (n + more) * size);
-        if (!p)
+/* Makes *arr (of *n items of size each) at least need items long, the new
+ * ones zeroed; *n becomes need (what destroy frees). */
+static bool grow(void **arr, size_t *n, size_t need, size_t size) {
+        void *p;
+        if (need <= *n)
+                return true;
+        if (!(p = realloc(*arr, need * size)))
                 return false;
-        memset((char *)p + n * size, 0, more * size);
+        memset((char *)p + *n * size, 0, (need - *n) * size);
         *arr = p;
+        *n = need;
         return true;
 }
 
 static cf_reject_t get_subs(sdec_t *d, cf_migration_t *m) {
-        char where[48];
-        size_t n;
+        size_t n, total = 0;
         cf_reject_t r;
 
-        while ((r = get_block(d, CF_AVS_SUBS, m->n_subs, CF_SUBS_MAX, &n)) ==
+        while ((r = get_block(d, CF_AVS_SUBS, total, CF_SUBS_MAX, &n)) ==
                    CF_REJ_NONE &&
                n > 0) {
-                size_t first = m->n_subs;
-                if (!grow((void **)&m->subs, first, n, sizeof(*m->subs)))
+                if (!grow((void **)&m->subs, &m->n_subs, total + n,
+                          sizeof(*m->subs)))
                         return sdec_fail(d, CF_REJ_OVER_LIMIT, "out of memory");
-                for (size_t i = first; i < first + n; i++) {
-                        m->n_subs = i + 1; /* what destroy frees */
-                        snprintf(where, sizeof(where), "subs[%zu]", i);
-                        d->rec = where;
-                        if ((r = get_sub(d, &m->subs[i])) != CF_REJ_NONE)
+                for (; n > 0; n--, total++) {
+                        d->rec = "subs";
+                        d->index = total;
+                        if ((r = get_sub(d, &m->subs[total])) != CF_REJ_NONE)
                                 return r;
                 }
         }
+        for (size_t i = total; r == CF_REJ_NONE && i < m->n_subs; i++)
+                cf_migration_sub_clear(&m->subs[i]); /* an older, longer list */
+        if (r == CF_REJ_NONE)
+                m->n_subs = total;
         return r;
 }
 
 static cf_reject_t get_disc(sdec_t *d, cf_migration_t *m) {
-        char where[48];
-        size_t n;
+        size_t n, total = 0;
         cf_reject_t r;
 
-        while ((r = get_block(d, CF_AVS_DISC, m->n_discontinued,
-                              CF_DISCONTINUED_MAX, &n)) == CF_REJ_NONE &&
+        while ((r = get_block(d, CF_AVS_DISC, total, CF_DISCONTINUED_MAX,
+                              &n)) == CF_REJ_NONE &&
                n > 0) {
-                size_t first = m->n_discontinued;
-                if (!grow((void **)&m->discontinued, first, n,
-                          sizeof(*m->discontinued)))
+                if (!grow((void **)&m->discontinued, &m->n_discontinued,
+                          total + n, sizeof(*m->discontinued)))
                         return sdec_fail(d, CF_REJ_OVER_LIMIT, "out of memory");
-                for (size_t i = first; i < first + n; i++) {
-                        m->n_discontinued = i + 1;
-                        snprintf(where, sizeof(where), "discontinued[%zu]", i);
-                        d->rec = where;
+                for (; n > 0; n--, total++) {
+                        cf_discontinued_t *x = &m->discontinued[total];
+                        d->rec = "discontinued";
+                        d->index = total;
                         if ((r = get_str(d, CF_AVD_OFFER, cf_avro_disc_fields,
-                                         &m->discontinued[i].offer_id)) ||
-                            (r = get_str(
-                                 d, CF_AVD_SUCCESSOR, cf_avro_disc_fields,
-                                 &m->discontinued[i].successor_offer_id)))
+                                         &x->offer_id)) ||
+                            (r = get_str(d, CF_AVD_SUCCESSOR,
+                                         cf_avro_disc_fields,
+                                         &x->successor_offer_id)))
                                 return r;
                 }
         }
+        for (size_t i = total; r == CF_REJ_NONE && i < m->n_discontinued; i++) {
+                free(m->discontinued[i].offer_id);
+                free(m->discontinued[i].successor_offer_id);
+        }
+        if (r == CF_REJ_NONE)
+                m->n_discontinued = total;
         return r;
 }
 
@@ -198,13 +215,20 @@ static cf_reject_t get_handled(sdec_t *d, cf_migration_t *m) {
         size_t n;
         cf_reject_t r;
 
+        m->n_handled = 0;
         while ((r = get_block(d, CF_AVS_HANDLED, m->n_handled,
                               CF_EVENTS_PER_KEY_MAX, &n)) == CF_REJ_NONE &&
                n > 0) {
                 size_t first = m->n_handled;
-                if (!grow((void **)&m->handled, first, n, sizeof(*m->handled)))
-                        return sdec_fail(d, CF_REJ_OVER_LIMIT, "out of memory");
-                m->handled_cap = first + n;
+                if (first + n > m->handled_cap) {
+                        cf_id_hash_t *h =
+                            realloc(m->handled, (first + n) * sizeof(*h));
+                        if (!h)
+                                return sdec_fail(d, CF_REJ_OVER_LIMIT,
+                                                 "out of memory");
+                        m->handled = h;
+                        m->handled_cap = first + n;
+                }
                 for (size_t i = first; i < first + n; i++) {
                         const uint8_t *h =
                             cf_avro_rd_fixed(&d->rd, CF_AVRO_HASH_SIZE);
@@ -251,19 +275,13 @@ static cf_reject_t get_state(sdec_t *d, cf_migration_t *m) {
         return CF_REJ_NONE;
 }
 
-cf_reject_t cf_avro_decode_state(cf_avro_t *av, const void *data, size_t len,
-                                 cf_migration_t **out, char *detail,
-                                 size_t detail_size) {
-        sdec_t d;
-        const uint8_t *body = NULL;
-        size_t body_len = 0;
+/* The body of a state record (framing and fingerprint checked). */
+static cf_reject_t state_body(cf_avro_t *av, const void *data, size_t len,
+                              const uint8_t **body, size_t *body_len,
+                              char *detail, size_t detail_size) {
         uint64_t fp = 0;
-        cf_migration_t *m;
-        cf_reject_t r, shape;
-
-        *out = NULL;
-        r = cf_framing_parse(data, len, &fp, &body, &body_len, detail,
-                             detail_size);
+        cf_reject_t r = cf_framing_parse(data, len, &fp, body, body_len, detail,
+                                         detail_size);
         if (r != CF_REJ_NONE)
                 return r;
         if (fp != av->state.fingerprint) {
@@ -273,10 +291,20 @@ cf_reject_t cf_avro_decode_state(cf_avro_t *av, const void *data, size_t len,
                               (unsigned long long)fp);
                 return CF_REJ_UNKNOWN_SCHEMA;
         }
-        if (!(m = cf_migration_new("", ""))) {
-                cf_errstr_set(detail, detail_size, "out of memory");
-                return CF_REJ_OVER_LIMIT;
-        }
+        return CF_REJ_NONE;
+}
+
+cf_reject_t cf_avro_decode_state_into(cf_avro_t *av, const void *data,
+                                      size_t len, cf_migration_t *m,
+                                      char *detail, size_t detail_size) {
+        sdec_t d;
+        const uint8_t *body = NULL;
+        size_t body_len = 0;
+        cf_reject_t r, shape;
+
+        if ((r = state_body(av, data, len, &body, &body_len, detail,
+                            detail_size)) != CF_REJ_NONE)
+                return r;
         /* One pass over a good body; on any failure the bounds check says
          * first what is wrong with the body's shape, as when it ran before
          * every decode. */
@@ -289,12 +317,9 @@ cf_reject_t cf_avro_decode_state(cf_avro_t *av, const void *data, size_t len,
         r = CF_REJ_MALFORMED;
         if (body_len <= CF_RECORD_MAX) {
                 r = get_state(&d, m);
-                if (r == CF_REJ_NONE && d.rd.p == d.rd.end) {
-                        *out = m;
+                if (r == CF_REJ_NONE && d.rd.p == d.rd.end)
                         return CF_REJ_NONE;
-                }
         }
-        cf_migration_destroy(m);
         shape =
             cf_avro_check_body(&av->state, body, body_len, detail, detail_size);
         if (shape != CF_REJ_NONE)
@@ -304,4 +329,52 @@ cf_reject_t cf_avro_decode_state(cf_avro_t *av, const void *data, size_t len,
                 r = CF_REJ_MALFORMED;
         }
         return r;
+}
+
+cf_reject_t cf_avro_decode_state(cf_avro_t *av, const void *data, size_t len,
+                                 cf_migration_t **out, char *detail,
+                                 size_t detail_size) {
+        const uint8_t *body = NULL;
+        size_t body_len = 0;
+        cf_migration_t *m;
+        cf_reject_t r;
+
+        *out = NULL;
+        if ((r = state_body(av, data, len, &body, &body_len, detail,
+                            detail_size)) != CF_REJ_NONE)
+                return r;
+        if (!(m = cf_migration_new("", ""))) {
+                cf_errstr_set(detail, detail_size, "out of memory");
+                return CF_REJ_OVER_LIMIT;
+        }
+        r = cf_avro_decode_state_into(av, data, len, m, detail, detail_size);
+        if (r != CF_REJ_NONE) {
+                cf_migration_destroy(m);
+                return r;
+        }
+        *out = m;
+        return CF_REJ_NONE;
+}
+
+bool cf_avro_state_key(cf_avro_t *av, const void *data, size_t len,
+                       char *partner_id, char *customer_tenant_id) {
+        const uint8_t *body = NULL;
+        size_t body_len = 0, n;
+        char detail[8];
+        cf_avro_rd_t rd;
+        const char *s;
+        char *dst[2] = {partner_id, customer_tenant_id};
+
+        if (state_body(av, data, len, &body, &body_len, detail,
+                       sizeof(detail)) != CF_REJ_NONE)
+                return false;
+        cf_avro_rd_init(&rd, body, body_len);
+        for (int i = 0; i < 2; i++) {
+                cf_avro_rd_string(&rd, &s, &n);
+                if (!rd.ok || n > CF_ID_MAX || memchr(s, '\0', n))
+                        return false;
+                memcpy(dst[i], s, n);
+                dst[i][n] = '\0';
+        }
+        return true;
 }
