@@ -427,12 +427,15 @@ static void open_clients(void) {
         char why[512], tid[512];
         const char *prod_forced[] = {
             "enable.idempotence", "true", "transactional.id", tid, NULL, NULL};
+        /* cspflow's group consumer defaults (consumer/worker.c) */
         const char *cons_defaults[] = {"auto.offset.reset",
                                        "earliest",
                                        "session.timeout.ms",
                                        "10000",
                                        "heartbeat.interval.ms",
                                        "1000",
+                                       "queued.max.messages.kbytes",
+                                       "16384",
                                        NULL,
                                        NULL};
         const char *cons_forced[] = {"group.id",
