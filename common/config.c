@@ -79,7 +79,7 @@ static const ckey_t keys[] = {
     INT("topics.partitions", partitions, "12", 1, 100000),
     INT_CHECK("topics.replication.factor", replication_factor, "-1", -1, 32767,
               not_zero),
-    INT("batch.max.records", batch_max_records, "500", 1, 1000000),
+    INT("batch.max.records", batch_max_records, "2000", 1, 1000000),
     INT("batch.max.ms", batch_max_ms, "100", 1, 3600000),
     INT_CHECK("transaction.timeout.ms", transaction_timeout_ms, "0", 0, 3600000,
               zero_or_1000),

@@ -44,7 +44,7 @@ static void test_defaults(void **state) {
         assert_string_equal(c->topic_dlq, "csp.migration.dlq");
         assert_int_equal(c->partitions, 12);
         assert_int_equal(c->replication_factor, -1);
-        assert_int_equal(c->batch_max_records, 500);
+        assert_int_equal(c->batch_max_records, 2000);
         assert_int_equal(c->batch_max_ms, 100);
         assert_int_equal(c->transaction_timeout_ms, 0);
         assert_int_equal(c->n_kafka, 0);
