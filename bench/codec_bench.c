@@ -267,7 +267,7 @@ int main(int argc, char **argv) {
         int ch, status = 1;
 
         memset(&b, 0, sizeof(b));
-        b.batch = 500;
+        b.batch = 2000;
         while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
                 switch (ch) {
                 case 'c':

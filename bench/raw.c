@@ -500,7 +500,7 @@ static void parse(int argc, char **argv) {
             {"idle-exit", required_argument, NULL, 'e'},
             {NULL, 0, NULL, 0}};
         int ch;
-        g.batch_records = 500;
+        g.batch_records = 2000;
         g.batch_ms = 100;
         while ((ch = getopt_long(argc, argv, "X:", opts, NULL)) != -1) {
                 switch (ch) {
