@@ -435,7 +435,7 @@ static void open_clients(void) {
                                        "heartbeat.interval.ms",
                                        "1000",
                                        "queued.max.messages.kbytes",
-                                       "16384",
+                                       "8192",
                                        NULL,
                                        NULL};
         const char *cons_forced[] = {"group.id",
