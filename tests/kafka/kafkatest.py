@@ -994,7 +994,7 @@ class OwnBroker:
 
     def __init__(self, name, port_var="CSPFLOW_FAULTS_KAFKA_PORT",
                  controller_var="CSPFLOW_FAULTS_KAFKA_CONTROLLER_PORT",
-                 port=39300, controller_port=39301, extra_config=""):
+                 port=29300, controller_port=29301, extra_config=""):
         self.env = dict(os.environ)
         self.env["CSPFLOW_KAFKA_PORT"] = os.environ.get(port_var, str(port))
         self.env["CSPFLOW_KAFKA_CONTROLLER_PORT"] = os.environ.get(

@@ -5,8 +5,8 @@ worker (one `cspflow run`, never restarted) must recover on its own.
 
 The test starts a broker of its own with scripts/kafka-local (it kills and
 pauses it), in /tmp/cspflow-faults-<pid>, on the ports
-CSPFLOW_FAULTS_KAFKA_PORT (39300) and CSPFLOW_FAULTS_KAFKA_CONTROLLER_PORT
-(39301), and wipes it at the end. Like the other Kafka tests it skips
+CSPFLOW_FAULTS_KAFKA_PORT (29300) and CSPFLOW_FAULTS_KAFKA_CONTROLLER_PORT
+(29301), and wipes it at the end. Like the other Kafka tests it skips
 without CSPFLOW_BOOTSTRAP (fails under CSPFLOW_REQUIRE_ALL=1), though it
 does not use that broker.
 

@@ -1,7 +1,7 @@
 """An authenticated and authorised broker: SASL_SSL, SCRAM-SHA-512, ACLs.
 
 The test starts a broker of its own (`scripts/kafka-local start --sasl`)
-on ports CSPFLOW_SASL_PORT_BASE .. +2 (default 39400: SASL_SSL clients,
+on ports CSPFLOW_SASL_PORT_BASE .. +2 (default 29400: SASL_SSL clients,
 controller, inter-broker) in a scratch dir, with a CA and a broker
 certificate it makes with openssl, two SCRAM-SHA-512 users with random
 passwords (`admin`, the super user; `cspflow`, the worker), and Kafka's
@@ -55,7 +55,7 @@ CATALOG = os.path.join(kt.ROOT, "examples", "02-discontinued-offer.catalog.json"
 class Security:
     def __init__(self, rep, binary, mode, scratch):
         self.rep, self.bin, self.mode, self.dir = rep, binary, mode, scratch
-        base = int(os.environ.get("CSPFLOW_SASL_PORT_BASE", "39400"))
+        base = int(os.environ.get("CSPFLOW_SASL_PORT_BASE", "29400"))
         self.addr = f"127.0.0.1:{base}"
         self.kenv = dict(os.environ,
                          CSPFLOW_KAFKA_PORT=str(base),
