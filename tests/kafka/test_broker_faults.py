@@ -35,6 +35,7 @@ Environment: CSPFLOW_FAULTS_SEED (20260401), CSPFLOW_FAULTS_MIGRATIONS
 
 usage: test_broker_faults.py CSPFLOW [--mode eos|at-least-once]
 """
+import collections
 import json
 import os
 import random
@@ -152,7 +153,8 @@ def fault_run(rep, binary, mode, broker, fault, rng, migrations):
                   f"repeats), {len(want_coords)} inputs")
         rep.note(f"{fault}: at-least-once: {dups} duplicate actions, "
                  f"{len(coords) - len(set(coords))} repeated audit records")
-    rep.note(f"{fault}: measured: lost 0 of {len(want)} actions; doubled "
+    lost = sum((collections.Counter(want) - collections.Counter(got)).values())
+    rep.note(f"{fault}: measured: lost {lost} of {len(want)} actions; doubled "
              f"{len(got) - len(set(got))}; aborted batches "
              f"{(w.summary or {}).get('aborts')}; recovered in {recovered:.1f}s")
     if rep.failed:
