@@ -209,7 +209,9 @@ int cf_enum_index(const cf_enum_desc_t *e, const char *symbol);
 /* ---- lifecycle ---- */
 
 void cf_event_init(cf_event_t *ev);
-/** Empties the event for reuse; keeps the subs allocation. */
+/** Empties the event for reuse: it then reads as cf_event_init leaves it
+ * (strings empty, counts and scalars 0; bytes past a NUL are not cleared);
+ * keeps the subs allocation. */
 void cf_event_reset(cf_event_t *ev);
 /** Frees what the event owns; the struct itself is the caller's. */
 void cf_event_clear(cf_event_t *ev);

@@ -54,7 +54,8 @@ typedef struct cf_audit_s {
 } cf_audit_t;
 
 void cf_audit_init(cf_audit_t *a);
-/** Empties every field, keeps the output arrays' capacity. */
+/** Empties every field (it then reads as cf_audit_init leaves it; bytes
+ *  past a string's NUL are not cleared), keeps the output arrays' capacity. */
 void cf_audit_reset(cf_audit_t *a);
 /** Frees the output arrays; the struct itself is the caller's. */
 void cf_audit_clear(cf_audit_t *a);

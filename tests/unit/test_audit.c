@@ -209,6 +209,34 @@ static void test_json(void **state) {
         cf_audit_clear(&a);
 }
 
+/* cf_audit_reset clears only what readers look at: a reset record full of
+ * garbage must read (JSON line) exactly as a freshly initialised one. */
+static void test_reset_reads_as_init(void **state) {
+        cf_audit_t *fresh = malloc(sizeof(*fresh));
+        cf_audit_t *used = malloc(sizeof(*used));
+        char *want, *got;
+        (void)state;
+        assert_non_null(fresh);
+        assert_non_null(used);
+        cf_audit_init(fresh);
+        memset(used, 0x5a, sizeof(*used));
+        used->output_ids = used->output_types = NULL;
+        used->outputs_cap = 0;
+        cf_audit_reset(used);
+        assert_int_equal(used->n_outputs, 0);
+        want = cf_audit_json_encode(fresh);
+        got = cf_audit_json_encode(used);
+        assert_non_null(want);
+        assert_non_null(got);
+        assert_string_equal(got, want);
+        free(want);
+        free(got);
+        cf_audit_clear(fresh);
+        cf_audit_clear(used);
+        free(fresh);
+        free(used);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_roundtrip_applied),
@@ -216,6 +244,7 @@ int main(void) {
             cmocka_unit_test(test_caps),
             cmocka_unit_test(test_decode_refuses),
             cmocka_unit_test(test_json),
+            cmocka_unit_test(test_reset_reads_as_init),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
