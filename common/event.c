@@ -436,6 +436,13 @@ bool cf_event_key(const cf_event_t *ev, char *buf, size_t size) {
         const char *parts[3] = {ev->partner_id, "/", ev->customer_tenant_id};
         size_t lens[3] = {lp, 1, lt};
 
+        if (n < size) { /* the whole key fits: the usual case */
+                memcpy(buf, ev->partner_id, lp);
+                buf[lp] = '/';
+                memcpy(buf + lp + 1, ev->customer_tenant_id, lt);
+                buf[n] = '\0';
+                return true;
+        }
         if (size == 0)
                 return false;
         for (int i = 0; i < 3 && o < size - 1; i++) {

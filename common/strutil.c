@@ -27,11 +27,6 @@ bool cf_str_ieq(const char *a, const char *b) {
         return *a == *b;
 }
 
-size_t cf_strnlen(const char *s, size_t max) {
-        const char *end = memchr(s, '\0', max);
-        return end ? (size_t)(end - s) : max;
-}
-
 char *cf_strdup(const char *s) {
         size_t n = strlen(s);
         char *p = malloc(n + 1);

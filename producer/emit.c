@@ -240,7 +240,16 @@ bool cf_emit_audit_fill(cf_audit_t *a, int32_t partition, int64_t offset,
                 cf_strlcpy(a->event_id, ev->event_id, sizeof(a->event_id));
                 cf_strlcpy(a->event_type, cf_event_type_name(ev->type),
                            sizeof(a->event_type));
-                cf_event_key(ev, a->key, sizeof(a->key));
+                if (v->kind == CF_VERDICT_APPLIED && key && key_len > 0 &&
+                    key_len <= CF_AUDIT_KEY_MAX) {
+                        /* applied: cf_input_check found the record key
+                         * equal to the event's (saves ~170 instructions per
+                         * event, docs/performance.md) */
+                        memcpy(a->key, key, key_len);
+                        a->key[key_len] = '\0';
+                } else {
+                        cf_event_key(ev, a->key, sizeof(a->key));
+                }
                 a->has_occurred_at = true;
                 a->occurred_at = ev->occurred_at;
         } else if (key && key_len > 0 && key_len <= CF_AUDIT_KEY_MAX &&

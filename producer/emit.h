@@ -76,7 +76,9 @@ cf_kres_t cf_emit_audit(cf_emit_t *e, const rd_kafka_message_t *in,
 
 /** Fills a (reset first) with the audit record cf_emit_audit() sends for
  *  the input at partition/offset whose record key is key/key_len (used
- *  when ev is NULL; may be NULL). False when the outputs are over the
+ *  when ev is NULL, and for an APPLIED verdict, whose record key the
+ *  caller has found equal to the event's with cf_input_check; may be
+ *  NULL: the key then comes from ev). False when the outputs are over the
  *  record's caps. Touches no Kafka handle (bench/codec_bench.c calls it to
  *  cost the audit record without a broker). */
 bool cf_emit_audit_fill(cf_audit_t *a, int32_t partition, int64_t offset,
