@@ -36,7 +36,8 @@ def main():
             "--migrations", "150", "--bootstrap", boot, "--build", sys.argv[1],
             "--results", res, "--contenders", "eos,alo,raw",
             "--latency-contenders", "eos", "--latency-seconds", "3",
-            "--warmup", "1", "--settle", "2", "--callgrind-migrations", "40"]
+            "--warmup", "1", "--settle", "2", "--callgrind-migrations", "40",
+            "--latency-dump", os.path.join(res, "dump")]
     p = subprocess.run(argv, capture_output=True, text=True, timeout=900)
     out = p.stdout.splitlines()
     rep.check("bench/run --quick exits 0", p.returncode == 0,
@@ -58,6 +59,16 @@ def main():
                   all(fig.get(k, "na") != "na" for k in MEASURED), results[0])
     rep.check("results JSON written",
               os.path.exists(os.path.join(res, "latest.json")), res)
+    # --latency-dump: one "sent_ms latency_ms" line per input sent
+    dump = os.path.join(res, "dump", "lat-eos.txt")
+    rows = []
+    if os.path.exists(dump):
+        with open(dump) as f:
+            rows = [l.split() for l in f if l.strip()]
+    rep.check("--latency-dump wrote one line of two numbers per input",
+              rows and all(len(r) == 2 and float(r[1]) >= -1 for r in rows)
+              and any(float(r[1]) >= 0 for r in rows),
+              f"{dump}: {len(rows)} line(s)")
     subprocess.run(["rm", "-rf", res])
     rep.finish()
 
